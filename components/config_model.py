@@ -1,0 +1,73 @@
+"""The base of every configuration model, and the error that reports bad config.
+
+Stack config is written in camelCase YAML (as Pulumi config usually is) and
+read into frozen, closed pydantic models: a typo is an error, not a silently
+ignored key. `ConfigError` carries every problem found, each as
+`<key path>: <what is wrong, quoting the value> (<what is accepted / the fix>)`,
+so that one run shows the whole list and nothing has been registered yet.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic.alias_generators import to_camel
+
+
+class ConfigModel(BaseModel):
+    """Frozen, closed, camelCase-aliased: the shape of every config model."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        alias_generator=to_camel,
+        populate_by_name=True,
+        hide_input_in_errors=False,
+    )
+
+
+class ConfigError(Exception):
+    """Bad stack config. `problems` are complete, human-readable lines."""
+
+    def __init__(self, problems: Iterable[str]):
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+def key_path(location: Iterable[Any]) -> str:
+    """`('services', 'sol', 'data', 'size')` -> `services.sol.data.size`; list indexes as `[0]`."""
+    text = ""
+    for part in location:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += ("." if text else "") + str(part)
+    return text or "(top level)"
+
+
+def _describe_pydantic_error(error: dict[str, Any], prefix: tuple[Any, ...], model: type[BaseModel]) -> str:
+    # pydantic appends the name of the union member or tagged-union tag to the
+    # location; those are not config keys, so drop them.
+    location = [part for part in error["loc"] if not (isinstance(part, str) and part.startswith("function-"))]
+    path = key_path(prefix + tuple(location))
+    kind = error["type"]
+    value = error.get("input")
+    if kind == "extra_forbidden":
+        return f"{path}: unknown key (remove it or check its spelling; see the config reference in Pulumi.yaml)"
+    if kind == "missing":
+        return f"{path}: required key is missing"
+    message = error["msg"]
+    # Our own validators raise ValueError whose text already quotes the value.
+    if kind == "value_error":
+        return f"{path}: {message.removeprefix('Value error, ')}"
+    return f"{path}: {value!r} is invalid: {message}"
+
+
+def validate_config(model: type[BaseModel], data: Any, prefix: tuple[Any, ...] = ()) -> Any:
+    """Validate `data` into `model`, turning pydantic's errors into a ConfigError."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise ConfigError(
+            _describe_pydantic_error(item, prefix, model) for item in error.errors(include_url=False)
+        ) from None

@@ -1,0 +1,89 @@
+"""The release block: the single authority for which image each component runs.
+
+Every image in the stack is `registry/repo@sha256:<64 hex>`, read from
+`release.images`; a service cannot name an image of its own. Promotion
+(`stackctl promote`) copies these values from staging to prod, never
+rebuilding, so prod runs the exact bytes staging ran, and a rollback is a
+`git revert` of the promotion commit.
+"""
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from pydantic import Field, field_validator
+
+from .config_model import ConfigModel
+
+# host[:port]/path[/path...]@sha256:<64 lowercase hex>; no tag allowed beside
+# the digest, because a tag there would be ignored by the runtime yet read by
+# humans as the version.
+PINNED_IMAGE = re.compile(
+    r"^(?P<registry>[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]+)?)"
+    r"/(?P<repository>[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*)"
+    r"@sha256:(?P<digest>[0-9a-f]{64})$"
+)
+PINNED_FORM = "registry/repo@sha256:<64 hex>"
+
+
+def check_pinned_image(value: str) -> str:
+    if not isinstance(value, str) or not PINNED_IMAGE.match(value):
+        raise ValueError(f"{value!r} must be pinned by digest ({PINNED_FORM})")
+    return value
+
+
+def image_registry(image: str) -> str:
+    return PINNED_IMAGE.match(image)["registry"]
+
+
+class ReleaseImage(ConfigModel):
+    image: str = Field(description=f"The image, pinned by digest: {PINNED_FORM}. Required.")
+    version: Optional[str] = Field(None, description="Human-readable version label. Default: none.")
+
+    @field_validator("image")
+    @classmethod
+    def _pinned(cls, value: str) -> str:
+        return check_pinned_image(value)
+
+
+class PromotionGate(ConfigModel):
+    staging_stack: Optional[str] = Field(
+        None, description="Fully qualified stack whose `releaseDigests` output prod must match. Default: no gate."
+    )
+    min_soak_hours: float = Field(0, ge=0, description="Hours staging must have run a release before promotion. Default: 0.")
+
+
+class ReleaseSpec(ConfigModel):
+    images: dict[str, ReleaseImage] = Field(description="Component name -> pinned image. Required.")
+    registry_allowlist: list[str] = Field(
+        default_factory=list, description="Registries images may come from. Default: any (required in prod)."
+    )
+    promotion_gate: PromotionGate = Field(default_factory=PromotionGate, description="Default: no gate.")
+
+
+def check_release_coherence(release: ReleaseSpec, used_components: dict[str, str]) -> list[str]:
+    """Every used component has an entry, no entry is unused, every registry is allowed.
+
+    `used_components` maps component name -> the config key path that uses it.
+    """
+    problems = []
+    for component, used_at in sorted(used_components.items()):
+        if component not in release.images:
+            problems.append(
+                f"{used_at}: component {component!r} has no image in release.images "
+                f"(add release.images.{component}.image: {PINNED_FORM})"
+            )
+    for component in sorted(set(release.images) - set(used_components)):
+        problems.append(
+            f"release.images.{component}: component {component!r} is not deployed by this stack "
+            "(remove the entry; every entry must be a deployed component)"
+        )
+    if release.registry_allowlist:
+        for component, entry in sorted(release.images.items()):
+            registry = image_registry(entry.image)
+            if registry not in release.registry_allowlist:
+                problems.append(
+                    f"release.images.{component}.image: registry {registry!r} is not in "
+                    f"release.registryAllowlist {release.registry_allowlist!r}"
+                )
+    return problems

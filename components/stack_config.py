@@ -1,0 +1,197 @@
+"""The whole stack config: parsed, cross-checked and loaded before any resource exists.
+
+`Pulumi.<stack>.yaml` holds one key per top-level field of `StackConfig`, each
+prefixed with the project name (`platform:services`). Loading goes in three
+steps, all before the first resource is registered: shape (pydantic), the
+rules that span several keys (namespaces declared, release coherence, secret
+key coverage, prod strictness), and reading the config files the services
+mount. Any problem raises `ConfigError` listing all of them.
+
+Environment strictness follows the control-plane runbook seed: what dev and
+staging may leave out, prod must have (a registry allowlist, no hardening
+opt-outs, TLS on every route, a node-pool floor of at least 2).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal, Optional
+
+from pydantic import Field, field_validator
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+from .config_model import ConfigError, ConfigModel, validate_config
+from .kubernetes_names import check_dns_label
+from .namespace import NamespaceSpec
+from .release import ReleaseSpec, check_release_coherence
+from .secret_key_coverage import check_secret_key_coverage
+from .single_writer_deployment import ServiceSpec
+from .vault_workload_access import VaultServerSpec, check_vault_paths_owned
+
+PROJECT_NAME = "platform"
+# Config namespaces of the providers the program uses; their keys are passed
+# to the providers by the Pulumi engine, not read by this program.
+PROVIDER_CONFIG_NAMESPACES = ("kubernetes", "azure-native", "vault", "pulumi")
+
+
+class KubernetesSpec(ConfigModel):
+    render_yaml_to_directory: Optional[str] = Field(
+        None, description="Render manifests to this directory instead of applying them (no cluster). Default: apply."
+    )
+
+
+class StackConfig(ConfigModel):
+    """Everything a stack deploys. Staging and prod differ only in these values."""
+
+    environment: Literal["dev", "staging", "prod"] = Field(description="dev, staging or prod. Required.")
+    kubernetes: KubernetesSpec = Field(default_factory=KubernetesSpec, description="Default: apply to the cluster.")
+    release: ReleaseSpec = Field(description="Pinned images of every component. Required.")
+    namespaces: dict[str, NamespaceSpec] = Field(description="Namespaces this stack owns. Required.")
+    services: dict[str, ServiceSpec] = Field(description="Single-writer services. Required.")
+    vault: Optional[VaultServerSpec] = Field(None, description="OpenBao/Vault server. Required if a service uses vault.")
+
+    @field_validator("namespaces", "services")
+    @classmethod
+    def _names(cls, value: dict) -> dict:
+        for name in value:
+            check_dns_label(name)
+        return value
+
+
+def release_components_in_use(config: StackConfig) -> dict[str, str]:
+    """Component name -> the key path that makes it deployed."""
+    used: dict[str, str] = {}
+    for name, service in config.services.items():
+        used.setdefault(name, f"services.{name}")
+        if service.data_directories is not None:
+            used.setdefault(service.data_directories.image, f"services.{name}.dataDirectories.image")
+    return used
+
+
+def check_stack_rules(config: StackConfig) -> list[str]:
+    """Rules that span several keys; each problem names its key path."""
+    problems: list[str] = []
+    for name, service in sorted(config.services.items()):
+        if service.namespace not in config.namespaces:
+            problems.append(
+                f"services.{name}.namespace: {service.namespace!r} is not declared under namespaces "
+                f"(declared: {sorted(config.namespaces)})"
+            )
+        problems += check_secret_key_coverage(name, service)
+        if config.environment == "prod" and service.allow_writable_root_filesystem:
+            problems.append(
+                f"services.{name}.allowWritableRootFilesystem: true is not allowed in prod "
+                "(mount an emptyDir for the paths the service writes instead)"
+            )
+    problems += check_release_coherence(config.release, release_components_in_use(config))
+    if config.environment == "prod" and not config.release.registry_allowlist:
+        problems.append("release.registryAllowlist: required in prod (list the registries prod may pull from)")
+    secret_targets: dict[tuple[str, str], str] = {}
+    for name, service in sorted(config.services.items()):
+        for secret, source in sorted(service.secrets.items()):
+            target = (service.namespace, secret)
+            if target in secret_targets:
+                problems.append(
+                    f"services.{name}.secrets.{secret}: Secret {secret!r} in namespace {service.namespace!r} is "
+                    f"already created by {secret_targets[target]} (one source per Secret)"
+                )
+            secret_targets[target] = f"services.{name}.secrets.{secret}"
+            if source.vault is not None and config.vault is None:
+                problems.append(
+                    f"services.{name}.secrets.{secret}.vault: the stack has no `vault` server config "
+                    "(add platform:vault with its address)"
+                )
+    problems += check_vault_paths_owned(config.services)
+    return problems
+
+
+def read_config_files(config: StackConfig, root: Path) -> dict[str, str]:
+    contents: dict[str, str] = {}
+    problems = []
+    for name, service in sorted(config.services.items()):
+        if service.config_files is None:
+            continue
+        for key, file in sorted(service.config_files.files.items()):
+            path = root / file.source
+            try:
+                contents[file.source] = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as error:
+                problems.append(
+                    f"services.{name}.configFiles.files.{key}.source: {file.source!r} cannot be read "
+                    f"({error.__class__.__name__}: {getattr(error, 'strerror', None) or error}); "
+                    "the path is relative to the project root"
+                )
+    if problems:
+        raise ConfigError(problems)
+    return contents
+
+
+def parse_stack_config(values: dict[str, Any], root: Path) -> tuple[StackConfig, dict[str, str]]:
+    """Validate top-level values (project prefix removed); return the config and the files it mounts."""
+    config = validate_config(StackConfig, values)
+    problems = check_stack_rules(config)
+    if problems:
+        raise ConfigError(problems)
+    return config, read_config_files(config, root)
+
+
+def read_stack_file(path: Path) -> dict[str, Any]:
+    """Top-level values of a `Pulumi.<stack>.yaml`, project prefix removed."""
+    yaml = YAML(typ="safe", pure=True)
+    try:
+        document = yaml.load(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ConfigError([f"{path}: cannot be read ({error.strerror})"]) from None
+    except YAMLError as error:
+        # ruamel refuses duplicate keys, which a plain YAML loader would
+        # silently resolve to the last value.
+        raise ConfigError([f"{path}: is not valid YAML: {error}".replace("\n", " ")]) from None
+    if not isinstance(document, dict) or not isinstance(document.get("config"), dict):
+        raise ConfigError([f"{path}: must be a mapping with a `config:` mapping (a Pulumi stack file)"])
+    values: dict[str, Any] = {}
+    problems = []
+    for key, value in document["config"].items():
+        namespace, _, name = str(key).partition(":")
+        if namespace in PROVIDER_CONFIG_NAMESPACES:
+            continue
+        if namespace != PROJECT_NAME or not name:
+            problems.append(
+                f"{key}: unknown config key (project keys are written `{PROJECT_NAME}:<key>`; "
+                f"provider keys use {', '.join(PROVIDER_CONFIG_NAMESPACES)})"
+            )
+            continue
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            problems.append(f"{key}: secret values are not read from project config (put secrets in OpenBao or Key Vault)")
+            continue
+        values[name] = value
+    if problems:
+        raise ConfigError(problems)
+    return values
+
+
+def values_from_pulumi_config() -> dict[str, Any]:
+    """Top-level values as the engine passes them (under `pulumi preview` / `up`).
+
+    Pulumi.yaml declares every key; optional object keys default to `{}`
+    there (a declared key without a default is required by the engine), and
+    `{}` for an optional section means "not configured".
+    """
+    import pulumi
+
+    project_config = pulumi.Config(PROJECT_NAME)
+    values: dict[str, Any] = {}
+    for name, field in StackConfig.model_fields.items():
+        key = field.alias or name
+        if field.annotation is str or str(field.annotation).startswith("typing.Literal"):
+            value = project_config.get(key)
+        else:
+            value = project_config.get_object(key)
+        if value is None or (value == {} and field.default is None):
+            continue
+        values[key] = value
+    return values
+
+
+def load_stack(root: Path, stack: str, config_file: Optional[Path] = None) -> tuple[StackConfig, dict[str, str]]:
+    path = config_file if config_file is not None else root / f"Pulumi.{stack}.yaml"
+    return parse_stack_config(read_stack_file(path), root)

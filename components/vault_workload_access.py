@@ -1,0 +1,169 @@
+"""Least-privilege access from one workload to its own OpenBao/Vault secrets.
+
+Per service, both halves of the Vault Secrets Operator's login:
+- on the Vault server (pulumi-vault): a policy granting `read` on exactly the
+  kv-v2 `data/` and `metadata/` paths the service's VaultStaticSecrets sync,
+  and a Kubernetes auth role binding that policy to one service account in
+  one namespace;
+- in the cluster: that ServiceAccount (VSO requests its token through the
+  TokenRequest API, so nothing is mounted in any pod), a `VaultConnection`
+  and a `VaultAuth` (kubernetes method) that the VaultStaticSecrets name.
+
+Ownership is by path: a kv path belongs to the service named by its first
+segment (`secret/sol/...` is Sol's), so a workload that names another's path
+is refused before deployment instead of being granted it. The generated
+policy is checked against a real OpenBao server in tests.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+import pulumi
+import pulumi_kubernetes as k8s
+from pydantic import Field, field_validator
+
+from .config_model import ConfigModel
+from .secret_source import VaultSource
+from .single_writer_deployment import ServiceSpec
+
+VSO_API_VERSION = "secrets.hashicorp.com/v1beta1"
+VAULT_AUDIENCE = "vault"
+
+
+class VaultServerSpec(ConfigModel):
+    address: str = Field(description="URL VSO uses to reach OpenBao/Vault, e.g. http://openbao.openbao.svc:8200. Required.")
+    kubernetes_auth_mount: str = Field("kubernetes", description="Mount of the Kubernetes auth method. Default: kubernetes.")
+    token_ttl_seconds: int = Field(3600, ge=60, description="TTL of tokens VSO gets. Default: 3600.")
+    skip_tls_verify: bool = Field(False, description="Opt-out of TLS verification. Refused in prod. Default: false.")
+
+    @field_validator("address")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"{value!r} must be an http:// or https:// URL")
+        return value.rstrip("/")
+
+
+def check_vault_paths_owned(services: dict[str, ServiceSpec]) -> list[str]:
+    problems = []
+    for name, service in sorted(services.items()):
+        for secret, source in sorted(service.secrets.items()):
+            if source.vault is None:
+                continue
+            owner = source.vault.path.split("/")[0]
+            if owner != name:
+                owned_by = f" (it belongs to service {owner!r})" if owner in services else ""
+                problems.append(
+                    f"services.{name}.secrets.{secret}.vault.path: {source.vault.path!r} is not a path of "
+                    f"service {name!r}{owned_by}; a workload may only read paths under {name!r} (least privilege)"
+                )
+    return problems
+
+
+def kv_policy_paths(sources: list[VaultSource]) -> list[str]:
+    """The exact kv-v2 API paths VSO reads for these sources: data/ and metadata/ of each."""
+    paths = set()
+    for source in sources:
+        paths.add(f"{source.mount}/data/{source.path}")
+        paths.add(f"{source.mount}/metadata/{source.path}")
+    return sorted(paths)
+
+
+def build_read_policy(sources: list[VaultSource]) -> str:
+    """HCL granting read on exactly those paths and nothing else (no globs)."""
+    blocks = [f'path "{path}" {{\n  capabilities = ["read"]\n}}\n' for path in kv_policy_paths(sources)]
+    return "\n".join(blocks)
+
+
+def vault_auth_name(service_name: str) -> str:
+    return f"{service_name}-vault-auth"
+
+
+def vault_role_name(namespace: str, service_name: str) -> str:
+    return f"{namespace}-{service_name}"
+
+
+def build_vault_auth_manifests(service_name: str, namespace: str, server: VaultServerSpec,
+                               labels: dict[str, str]) -> list[dict]:
+    auth_name = vault_auth_name(service_name)
+    connection_name = f"{service_name}-vault-connection"
+    return [
+        {
+            "apiVersion": "v1",
+            "kind": "ServiceAccount",
+            "metadata": {"name": auth_name, "namespace": namespace, "labels": labels},
+            # Only VSO uses this identity, through TokenRequest; no pod mounts it.
+            "automountServiceAccountToken": False,
+        },
+        {
+            "apiVersion": VSO_API_VERSION,
+            "kind": "VaultConnection",
+            "metadata": {"name": connection_name, "namespace": namespace, "labels": labels},
+            "spec": {"address": server.address, "skipTLSVerify": server.skip_tls_verify},
+        },
+        {
+            "apiVersion": VSO_API_VERSION,
+            "kind": "VaultAuth",
+            "metadata": {"name": auth_name, "namespace": namespace, "labels": labels},
+            "spec": {
+                "vaultConnectionRef": connection_name,
+                "method": "kubernetes",
+                "mount": server.kubernetes_auth_mount,
+                "kubernetes": {
+                    "role": vault_role_name(namespace, service_name),
+                    "serviceAccount": auth_name,
+                    "audiences": [VAULT_AUDIENCE],
+                },
+            },
+        },
+    ]
+
+
+class VaultWorkloadAccess(pulumi.ComponentResource):
+    """The Vault policy, auth role and in-cluster VaultAuth of one service."""
+
+    vault_auth_name: pulumi.Output[str]
+    """metadata.name of the VaultAuth the service's VaultStaticSecrets reference."""
+    policy_name: pulumi.Output[str]
+    """Name of the Vault policy."""
+
+    def __init__(self, name: str, namespace: str, sources: list[VaultSource], server: VaultServerSpec,
+                 labels: dict[str, str], vault_provider: Optional[pulumi.ProviderResource] = None,
+                 manage_vault_server: bool = True, opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("platform:secrets:VaultWorkloadAccess", name, None, opts)
+        children = []
+        for manifest in build_vault_auth_manifests(name, namespace, server, labels):
+            role = manifest["kind"].lower()
+            if manifest["kind"] == "ServiceAccount":
+                children.append(k8s.core.v1.ServiceAccount(
+                    f"{name}-{role}", metadata=manifest["metadata"],
+                    automount_service_account_token=manifest["automountServiceAccountToken"],
+                    opts=pulumi.ResourceOptions(parent=self)))
+            else:
+                children.append(k8s.apiextensions.CustomResource(
+                    f"{name}-{role}", api_version=manifest["apiVersion"], kind=manifest["kind"],
+                    metadata=manifest["metadata"], spec=manifest["spec"],
+                    opts=pulumi.ResourceOptions(parent=self)))
+        policy_name = f"{namespace}-{name}-read"
+        if manage_vault_server:
+            # Imported lazily: pulumi-vault is only needed when the program
+            # manages the Vault side (see README, "Render mode").
+            import pulumi_vault as vault
+
+            vault_opts = pulumi.ResourceOptions(parent=self, provider=vault_provider)
+            self.policy = vault.Policy(f"{name}-policy", name=policy_name, policy=build_read_policy(sources),
+                                       opts=vault_opts)
+            self.auth_role = vault.kubernetes.AuthBackendRole(
+                f"{name}-auth-role",
+                backend=server.kubernetes_auth_mount,
+                role_name=vault_role_name(namespace, name),
+                bound_service_account_names=[vault_auth_name(name)],
+                bound_service_account_namespaces=[namespace],
+                audience=VAULT_AUDIENCE,
+                token_policies=[self.policy.name],
+                token_ttl=server.token_ttl_seconds,
+                opts=vault_opts,
+            )
+        self.vault_auth_name = children[-1].id.apply(lambda _: vault_auth_name(name))
+        self.policy_name = pulumi.Output.from_input(policy_name)
+        self.register_outputs({"vault_auth_name": self.vault_auth_name, "policy_name": self.policy_name})

@@ -1,0 +1,236 @@
+"""`stackctl render STACK --out DIR`: the offline render, with no cluster, cloud or Pulumi CLI.
+
+The program (`components.service_stack.deploy_stack`) runs under Pulumi's mock
+runtime, exactly as under the engine, and every resource it registers is
+recorded with its inputs and resource options. Kubernetes objects are written
+as complete YAML documents (`DIR/<namespace>/<Kind>-<name>.yaml`, cluster-scoped
+ones under `DIR/_cluster/`); every other resource (Azure, Vault) as a summary
+(`DIR/cloud/<type>-<name>.yaml`: type, name, inputs, options); stack outputs to
+`DIR/outputs.yaml`. Output is byte-for-byte deterministic.
+
+Config is fully validated before the mock runtime starts, and the output
+directory is written only after the whole program has run, via a temporary
+directory renamed into place: bad config renders nothing, and a failure never
+leaves half a render behind.
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+import yaml
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class RegisteredResource:
+    """One custom resource as the engine would receive it."""
+
+    type: str
+    name: str
+    urn: str
+    inputs: dict[str, Any]
+    protect: bool = False
+    retain_on_delete: bool = False
+    delete_before_replace: bool = False
+    parent: str = ""
+
+
+@dataclass
+class RenderResult:
+    resources: list[RegisteredResource] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)
+    files: list[Path] = field(default_factory=list)
+
+
+# Computed outputs that other resources read; the mock returns a readable
+# placeholder so the summary shows where each value comes from.
+_COMPUTED_PLACEHOLDERS = {
+    "azure-native:managedidentity:UserAssignedIdentity": ("clientId", "principalId", "tenantId"),
+    "azure-native:keyvault:Vault": ("vaultUri",),
+    "azure-native:containerservice:ManagedCluster": ("oidcIssuerProfile",),
+}
+
+
+def _placeholder(resource_type: str, name: str, prop: str) -> str:
+    return f"${{{resource_type.split(':')[-1]}:{name}.{prop}}}"
+
+
+def _to_plain(value: Any) -> Any:
+    """Mock inputs may hold resource references or other SDK objects; keep only data."""
+    if isinstance(value, dict):
+        return {str(key): _to_plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_to_plain(item) for item in value]
+    if isinstance(value, float) and value.is_integer():
+        # The wire format (protobuf Struct) carries every number as a double.
+        return int(value)
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    urn = getattr(value, "urn", None)
+    return f"<resource {urn}>" if urn is not None else str(value)
+
+
+def run_program_under_mocks(stack: str, config, file_contents: dict[str, str], plugins=None) -> RenderResult:
+    """Run `deploy_stack` under the mock runtime and return what it registered."""
+    import pulumi
+    from pulumi.runtime import mocks as pulumi_mocks
+    from pulumi.runtime.stack import run_pulumi_func
+    from pulumi.runtime.sync_await import _sync_await
+
+    from components.service_stack import deploy_stack
+    from components.stack_config import PROJECT_NAME
+
+    result = RenderResult()
+
+    class RecordingMocks(pulumi.runtime.Mocks):
+        def new_resource(self, args: pulumi.runtime.MockResourceArgs):
+            state = dict(args.inputs)
+            for prop in _COMPUTED_PLACEHOLDERS.get(args.typ, ()):
+                state.setdefault(prop, _placeholder(args.typ, args.name, prop))
+            if args.typ == "azure-native:containerservice:ManagedCluster":
+                state["oidcIssuerProfile"] = {"issuerURL": _placeholder(args.typ, args.name, "oidcIssuerURL")}
+            return f"{args.name}-id", state
+
+        def call(self, args: pulumi.runtime.MockCallArgs):
+            return {}
+
+    class RecordingMonitor(pulumi_mocks.MockMonitor):
+        def RegisterResource(self, request):
+            response = super().RegisterResource(request)
+            if request.custom and not request.type.startswith("pulumi:providers:"):
+                registration = self.resources[response.urn]
+                result.resources.append(RegisteredResource(
+                    type=request.type,
+                    name=request.name,
+                    urn=response.urn,
+                    inputs=_to_plain(pulumi_mocks.rpc.deserialize_properties(request.object)),
+                    protect=bool(request.protect),
+                    retain_on_delete=bool(request.retainOnDelete),
+                    delete_before_replace=bool(request.deleteBeforeReplace),
+                    parent=request.parent,
+                ))
+                del registration
+            return response
+
+    mocks = RecordingMocks()
+    pulumi.runtime.set_mocks(mocks, project=PROJECT_NAME, stack=stack, preview=False,
+                             monitor=RecordingMonitor(mocks))
+    outputs: dict[str, Any] = {}
+
+    def program():
+        exported = deploy_stack(config, file_contents, plugins)
+
+        def capture(values):
+            outputs.update(values)
+        return pulumi.Output.from_input(exported).apply(capture)
+
+    _sync_await(run_pulumi_func(lambda: _sync_await(pulumi.Output.from_input(program()).future())))
+    result.outputs = _to_plain(outputs)
+    result.resources.sort(key=lambda resource: resource.urn)
+    return result
+
+
+def _is_kubernetes(resource: RegisteredResource) -> bool:
+    return resource.type.startswith("kubernetes:")
+
+
+def _manifest_path(resource: RegisteredResource) -> Path:
+    metadata = resource.inputs.get("metadata") or {}
+    namespace = metadata.get("namespace") or "_cluster"
+    return Path(namespace) / f"{resource.inputs['kind']}-{metadata.get('name', resource.name)}.yaml"
+
+
+def _summary_path(resource: RegisteredResource) -> Path:
+    return Path("cloud") / f"{resource.type.replace(':', '-').replace('/', '-')}--{resource.name}.yaml"
+
+
+def _dump(document: Any) -> str:
+    return yaml.safe_dump(document, sort_keys=True, default_flow_style=False, width=100, allow_unicode=True)
+
+
+def write_render(result: RenderResult, out_dir: Path) -> list[Path]:
+    """Write into a temporary sibling directory, then swap it into place."""
+    out_dir = out_dir.resolve()
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging_dir = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    written: list[Path] = []
+    try:
+        for resource in result.resources:
+            if _is_kubernetes(resource):
+                relative, document = _manifest_path(resource), resource.inputs
+            else:
+                relative = _summary_path(resource)
+                document = {
+                    "type": resource.type,
+                    "name": resource.name,
+                    "inputs": resource.inputs,
+                    "options": {
+                        "protect": resource.protect,
+                        "retainOnDelete": resource.retain_on_delete,
+                        "deleteBeforeReplace": resource.delete_before_replace,
+                    },
+                }
+            target = staging_dir / relative
+            if target.exists():
+                raise RuntimeError(f"two resources render to {relative}; names must be unique per kind")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(_dump(document), encoding="utf-8")
+            written.append(relative)
+        (staging_dir / "outputs.yaml").write_text(_dump(result.outputs), encoding="utf-8")
+        written.append(Path("outputs.yaml"))
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        staging_dir.rename(out_dir)
+    except BaseException:
+        shutil.rmtree(staging_dir, ignore_errors=True)
+        raise
+    return sorted(written)
+
+
+def collect_resources(stack: str, config_file: Optional[Path] = None, root: Optional[Path] = None,
+                      plugins=None) -> RenderResult:
+    """Validate the stack's config, then run the program under mocks. Raises ConfigError."""
+    from components.stack_config import load_stack
+
+    root = root or PROJECT_ROOT
+    config, file_contents = load_stack(root, stack, config_file)
+    return run_program_under_mocks(stack, config, file_contents, plugins)
+
+
+def render_stack(stack: str, out_dir: Path, config_file: Optional[Path] = None,
+                 root: Optional[Path] = None) -> RenderResult:
+    result = collect_resources(stack, config_file, root)
+    result.files = write_render(result, out_dir)
+    return result
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser("render", help="render a stack offline (mock runtime) to YAML",
+                                   description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("stack", help="stack name: staging or prod (reads Pulumi.<stack>.yaml)")
+    parser.add_argument("--out", type=Path, required=True, help="output directory (replaced as a whole)")
+    parser.add_argument("--config-file", type=Path, help="read this stack file instead of Pulumi.<stack>.yaml")
+
+
+def run(args) -> int:
+    from components.config_model import ConfigError
+
+    try:
+        result = render_stack(args.stack, args.out, args.config_file)
+    except ConfigError as error:
+        source = args.config_file or f"Pulumi.{args.stack}.yaml"
+        print(f"error: invalid config in {source}; nothing was rendered:", file=sys.stderr)
+        for problem in error.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 2
+    kubernetes = sum(1 for resource in result.resources if _is_kubernetes(resource))
+    print(f"rendered stack {args.stack}: {kubernetes} Kubernetes objects, "
+          f"{len(result.resources) - kubernetes} cloud resource summaries -> {args.out}")
+    return 0
