@@ -21,7 +21,7 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import yaml
 
@@ -79,12 +79,18 @@ def _to_plain(value: Any) -> Any:
 
 def run_program_under_mocks(stack: str, config, file_contents: dict[str, str], plugins=None) -> RenderResult:
     """Run `deploy_stack` under the mock runtime and return what it registered."""
+    from components.service_stack import deploy_stack
+
+    return record_resources(lambda: deploy_stack(config, file_contents, plugins), stack)
+
+
+def record_resources(program: Callable[[], Any], stack: str = "test") -> RenderResult:
+    """Run `program` under Pulumi's mock runtime; record every custom resource and what it returns."""
     import pulumi
     from pulumi.runtime import mocks as pulumi_mocks
     from pulumi.runtime.stack import run_pulumi_func
     from pulumi.runtime.sync_await import _sync_await
 
-    from components.service_stack import deploy_stack
     from components.stack_config import PROJECT_NAME
 
     result = RenderResult()
@@ -124,14 +130,16 @@ def run_program_under_mocks(stack: str, config, file_contents: dict[str, str], p
                              monitor=RecordingMonitor(mocks))
     outputs: dict[str, Any] = {}
 
-    def program():
-        exported = deploy_stack(config, file_contents, plugins)
+    def run_and_capture():
+        exported = program()
+        if not isinstance(exported, dict):  # a component, in tests: nothing to export
+            exported = {}
 
         def capture(values):
             outputs.update(values)
         return pulumi.Output.from_input(exported).apply(capture)
 
-    _sync_await(run_pulumi_func(lambda: _sync_await(pulumi.Output.from_input(program()).future())))
+    _sync_await(run_pulumi_func(lambda: _sync_await(pulumi.Output.from_input(run_and_capture()).future())))
     result.outputs = _to_plain(outputs)
     result.resources.sort(key=lambda resource: resource.urn)
     return result

@@ -1,0 +1,169 @@
+"""Bad config: exact error texts, exit status, no traceback, nothing rendered."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from stack_file_edits import edit_stack_file
+
+SOL_DIGEST = "registry.sunbeam.pt/studio/sol@sha256:be539f2bd0ce7b4a99a4dd1ebe22954331a5e1cb7f53152f95e7315914eb0317"
+
+
+def _set(path: list[str], value):
+    def edit(config):
+        node = config
+        for key in path[:-1]:
+            node = node[key]
+        node[path[-1]] = value
+    return edit
+
+
+def _delete(path: list[str]):
+    def edit(config):
+        node = config
+        for key in path[:-1]:
+            node = node[key]
+        del node[path[-1]]
+    return edit
+
+
+BAD_CONFIGS = {
+    "replicas above 1": (
+        _set(["services", "sol", "replicas"], 3),
+        "services.sol.replicas: 3 is not allowed: a single-writer deployment runs exactly 1 replica "
+        "(its data is on a ReadWriteOnce volume); remove the key",
+    ),
+    "rolling update": (
+        _set(["services", "sol", "strategy"], "RollingUpdate"),
+        "services.sol.strategy: 'RollingUpdate' is not allowed: a single writer must stop before its replacement "
+        "starts, so the strategy is always Recreate; remove the key",
+    ),
+    "tag instead of digest": (
+        _set(["release", "images", "sol", "image"], "registry.sunbeam.pt/studio/sol:latest"),
+        "release.images.sol.image: 'registry.sunbeam.pt/studio/sol:latest' must be pinned by digest "
+        "(registry/repo@sha256:<64 hex>)",
+    ),
+    "unknown key": (
+        _set(["services", "sol", "replica"], 2),
+        "services.sol.replica: unknown key (remove it or check its spelling; see the config reference in Pulumi.yaml)",
+    ),
+    "secret key referenced but not provided": (
+        _set(["services", "sol", "secretEnv", "SOL_MISTRAL_API_KEY"], {"secret": "sol-secrets", "key": "mistral-key"}),
+        "services.sol.secretEnv.SOL_MISTRAL_API_KEY: service 'sol' env SOL_MISTRAL_API_KEY reads key 'mistral-key' "
+        "of Secret 'sol-secrets', which its source does not provide (provided keys: ['matrix-access-token', "
+        "'matrix-device-id', 'mistral-api-key']; add the key to the source)",
+    ),
+    "secret that no source creates": (
+        _set(["services", "sol", "secretEnv", "SOL_MISTRAL_API_KEY"], {"secret": "mistral", "key": "api-key"}),
+        "services.sol.secretEnv.SOL_MISTRAL_API_KEY: service 'sol' env SOL_MISTRAL_API_KEY reads Secret 'mistral', "
+        "which none of its secret sources creates (declare it under services.sol.secrets)",
+    ),
+    "volume size not a quantity": (
+        _set(["services", "sol", "data", "size"], "1GB"),
+        "services.sol.data.size: '1GB' is not a Kubernetes quantity such as 1Gi, 512Mi, 100m or 0.5",
+    ),
+    "access mode that allows several writers": (
+        _set(["services", "sol", "data", "accessMode"], "ReadWriteMany"),
+        "services.sol.data.accessMode: 'ReadWriteMany' is invalid: Input should be 'ReadWriteOnce' or 'ReadWriteOncePod'",
+    ),
+    "root user": (
+        _set(["services", "sol", "identity"], {"runAsUser": 0}),
+        "services.sol.identity.runAsUser: 0 must be a non-root id (1 or more; the default is 65532)",
+    ),
+    "memory limit missing": (
+        _set(["services", "sol", "resources", "limits"], {}),
+        "services.sol.resources: limits.memory is required (e.g. 512Mi)",
+    ),
+    "namespace not declared": (
+        _set(["services", "sol", "namespace"], "chat"),
+        "services.sol.namespace: 'chat' is not declared under namespaces (declared: ['matrix'])",
+    ),
+    "image without release entry": (
+        _delete(["release", "images", "busybox"]),
+        "services.sol.dataDirectories.image: component 'busybox' has no image in release.images "
+        "(add release.images.busybox.image: registry/repo@sha256:<64 hex>)",
+    ),
+    "extra release entry": (
+        _set(["release", "images", "web"], {"image": SOL_DIGEST}),
+        "release.images.web: component 'web' is not deployed by this stack "
+        "(remove the entry; every entry must be a deployed component)",
+    ),
+    "registry not allowed": (
+        _set(["release", "registryAllowlist"], ["acrmemql.azurecr.io"]),
+        [
+            "release.images.busybox.image: registry 'registry.sunbeam.pt' is not in release.registryAllowlist "
+            "['acrmemql.azurecr.io']",
+            "release.images.sol.image: registry 'registry.sunbeam.pt' is not in release.registryAllowlist "
+            "['acrmemql.azurecr.io']",
+        ],
+    ),
+    "config file missing": (
+        _set(["services", "sol", "configFiles", "files", "sol.toml", "source"], "config/sol/missing.toml"),
+        "services.sol.configFiles.files.sol.toml.source: 'config/sol/missing.toml' cannot be read "
+        "(FileNotFoundError: No such file or directory); the path is relative to the project root",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_CONFIGS))
+def test_bad_config_is_rejected_with_its_key_and_nothing_is_rendered(case, scratch_project, project_root):
+    edit, expected = BAD_CONFIGS[case]
+    bad = edit_stack_file(scratch_project / "Pulumi.staging.yaml", scratch_project / "bad.yaml", edit)
+    out = scratch_project / "out"
+    completed = subprocess.run(
+        [sys.executable, "-m", "stackctl", "render", "staging", "--config-file", str(bad), "--out", str(out)],
+        cwd=project_root, capture_output=True, text=True, timeout=120,
+    )
+    assert completed.returncode == 2, completed.stderr
+    assert "Traceback" not in completed.stderr
+    problems = [line.strip() for line in completed.stderr.splitlines()[1:]]
+    assert problems == (expected if isinstance(expected, list) else [expected])
+    assert not out.exists(), "bad config must render nothing"
+
+
+def test_prod_refuses_what_staging_allows(scratch_project):
+    from components.config_model import ConfigError
+    from components.stack_config import load_stack
+
+    def edit(config):
+        config["services"]["sol"]["allowWritableRootFilesystem"] = True
+        config["release"]["registryAllowlist"] = []
+    bad = edit_stack_file(scratch_project / "Pulumi.prod.yaml", scratch_project / "bad.yaml", edit)
+    with pytest.raises(ConfigError) as raised:
+        load_stack(scratch_project, "prod", bad)
+    assert raised.value.problems == [
+        "services.sol.allowWritableRootFilesystem: true is not allowed in prod "
+        "(mount an emptyDir for the paths the service writes instead)",
+        "release.registryAllowlist: required in prod (list the registries prod may pull from)",
+    ]
+    staging = edit_stack_file(scratch_project / "Pulumi.staging.yaml", scratch_project / "ok.yaml", edit)
+    config, _ = load_stack(scratch_project, "staging", staging)
+    assert config.services["sol"].allow_writable_root_filesystem is True
+
+
+def test_duplicate_yaml_keys_are_refused_not_resolved(scratch_project):
+    from components.config_model import ConfigError
+    from components.stack_config import load_stack
+
+    text = (scratch_project / "Pulumi.staging.yaml").read_text()
+    text = text.replace("        size: 1Gi\n", "        size: 1Gi\n        size: 5Gi\n")
+    bad = scratch_project / "dup.yaml"
+    bad.write_text(text)
+    with pytest.raises(ConfigError) as raised:
+        load_stack(scratch_project, "staging", bad)
+    assert "duplicate key" in raised.value.problems[0]
+
+
+def test_pulumi_yaml_declares_exactly_the_top_level_keys(project_root):
+    import yaml
+
+    from components.stack_config import PROJECT_NAME, StackConfig
+
+    declared = yaml.safe_load((project_root / "Pulumi.yaml").read_text())["config"]
+    expected = {f"{PROJECT_NAME}:{field.alias}" for field in StackConfig.model_fields.values()}
+    assert set(declared) == expected
+    for key, declaration in declared.items():
+        assert declaration["type"] in ("string", "object"), key
+        assert declaration["description"], key
