@@ -1,0 +1,131 @@
+"""`stackctl bench`: render time of the components against the bare SDK, in one run.
+
+For the staging stack and for generated stacks of N copies of the Sol service
+(each in its own namespace, with its claim, ConfigMap, Deployment and Vault
+wiring), it times the program under the mock runtime, then registers the very
+same objects (the recorded type, name and inputs of every resource) directly
+through pulumi-kubernetes / pulumi-vault classes under the same mocks. The
+ratio of the two is the components' overhead; times per resource show whether
+growth is linear. Each figure is the best of `--repeat` runs, because this is
+a shared, noisy machine.
+"""
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from stackctl.render import PROJECT_ROOT, RegisteredResource, record_resources
+
+
+def generated_stack_values(base: dict[str, Any], count: int) -> dict[str, Any]:
+    """`count` copies of the base stack's single service, each renamed into its own namespace."""
+    (service_name, service), = base["services"].items()
+    values = {key: value for key, value in base.items() if key not in ("services", "namespaces", "release")}
+    values["namespaces"], values["services"] = {}, {}
+    release = dict(base["release"])
+    images = {name: entry for name, entry in release["images"].items() if name != service_name}
+    for index in range(count):
+        name = f"{service_name}{index:03d}"
+        copy = dict(service)
+        copy["namespace"] = name
+        copy["data"] = {**service["data"], "claimName": f"{name}-data"}
+        copy["configFiles"] = {**service["configFiles"], "configMapName": f"{name}-config"}
+        secrets = {}
+        for secret_name, source in service["secrets"].items():
+            secrets[secret_name] = {"vault": {**source["vault"], "path": name}}
+        copy["secrets"] = secrets
+        values["namespaces"][name] = {}
+        values["services"][name] = copy
+        images[name] = release["images"][service_name]
+    release["images"] = images
+    values["release"] = release
+    return values
+
+
+def _bare_constructor(resource_type: str) -> Callable[..., Any]:
+    import pulumi_kubernetes as k8s
+    import pulumi_vault as vault
+
+    builtins = {
+        "kubernetes:core/v1:Namespace": k8s.core.v1.Namespace,
+        "kubernetes:core/v1:PersistentVolumeClaim": k8s.core.v1.PersistentVolumeClaim,
+        "kubernetes:core/v1:ConfigMap": k8s.core.v1.ConfigMap,
+        "kubernetes:core/v1:ServiceAccount": k8s.core.v1.ServiceAccount,
+        "kubernetes:core/v1:Service": k8s.core.v1.Service,
+        "kubernetes:apps/v1:Deployment": k8s.apps.v1.Deployment,
+        "kubernetes:networking.k8s.io/v1:Ingress": k8s.networking.v1.Ingress,
+        "vault:index/policy:Policy": vault.Policy,
+        "vault:kubernetes/authBackendRole:AuthBackendRole": vault.kubernetes.AuthBackendRole,
+    }
+    if resource_type in builtins:
+        return builtins[resource_type]
+    if resource_type.startswith("kubernetes:"):
+        return k8s.apiextensions.CustomResource
+    raise KeyError(resource_type)
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{char.lower()}" if char.isupper() else char for char in name)
+
+
+def register_bare(resources: list[RegisteredResource]) -> None:
+    """Register the recorded objects with the plain SDK classes, no components."""
+    for resource in resources:
+        constructor = _bare_constructor(resource.type)
+        inputs = {_snake(key): value for key, value in resource.inputs.items()}
+        if constructor.__module__.startswith("pulumi_kubernetes.apiextensions"):
+            constructor(resource.name, api_version=inputs.pop("api_version"), kind=inputs.pop("kind"), **inputs)
+        else:
+            inputs.pop("api_version", None)
+            inputs.pop("kind", None)
+            constructor(resource.name, **inputs)
+
+
+def _best_of(repeat: int, run: Callable[[], Any]) -> tuple[float, Any]:
+    best, result = float("inf"), None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = run()
+        best = min(best, time.perf_counter() - started)
+    return best, result
+
+
+def measure(label: str, values: dict[str, Any], repeat: int) -> dict[str, Any]:
+    from components.service_stack import deploy_stack
+    from components.stack_config import parse_stack_config
+
+    config, files = parse_stack_config(values, PROJECT_ROOT)
+    component_seconds, result = _best_of(repeat, lambda: record_resources(lambda: deploy_stack(config, files)))
+    bare_seconds, bare = _best_of(repeat, lambda: record_resources(lambda: register_bare(result.resources)))
+    assert len(bare.resources) == len(result.resources)
+    return {
+        "label": label,
+        "resources": len(result.resources),
+        "component_ms": component_seconds * 1000,
+        "bare_ms": bare_seconds * 1000,
+        "ratio": component_seconds / bare_seconds,
+        "component_us_per_resource": component_seconds * 1e6 / len(result.resources),
+    }
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser("bench", help="benchmark the offline render against the bare SDK",
+                                   description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="*", default=[10, 100, 500],
+                        help="numbers of generated services (default: 10 100 500)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per figure, best kept (default: 3)")
+
+
+def run(args) -> int:
+    from components.stack_config import read_stack_file
+
+    base = read_stack_file(PROJECT_ROOT / "Pulumi.staging.yaml")
+    rows = [measure("staging", base, args.repeat)]
+    rows += [measure(f"{count} services", generated_stack_values(base, count), args.repeat) for count in args.sizes]
+    print(f"{'stack':<14} {'resources':>9} {'components ms':>14} {'bare SDK ms':>12} {'ratio':>6} {'us/resource':>12}")
+    for row in rows:
+        print(f"{row['label']:<14} {row['resources']:>9} {row['component_ms']:>14.1f} {row['bare_ms']:>12.1f} "
+              f"{row['ratio']:>6.2f} {row['component_us_per_resource']:>12.1f}")
+    return 0
