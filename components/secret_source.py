@@ -56,6 +56,10 @@ class VaultSource(ConfigModel):
     def _keys(cls, value: list[str]) -> list[str]:
         return _check_keys(value)
 
+    @property
+    def provided_keys(self) -> list[str]:
+        return list(self.keys)
+
 
 class KeyVaultSecretMapping(ConfigModel):
     secret_key: str = Field(description="Key in the Kubernetes Secret.")
@@ -82,11 +86,20 @@ class AzureKeyVaultSource(ConfigModel):
     reloader: bool = Field(
         False, description="Add the Stakater Reloader annotation so value changes roll the pod. Default: false."
     )
+    cluster_secret_store: Optional[str] = Field(
+        None,
+        description="Use this existing ClusterSecretStore instead of a per-service SecretStore, "
+                    "ServiceAccount and managed identity. Default: per-service store.",
+    )
 
     @field_validator("refresh_interval")
     @classmethod
     def _refresh(cls, value: str) -> str:
         return check_duration(value)
+
+    @property
+    def provided_keys(self) -> list[str]:
+        return [mapping.secret_key for mapping in self.data]
 
     @field_validator("data")
     @classmethod
@@ -122,6 +135,4 @@ class SecretSourceSpec(ConfigModel):
 
     @property
     def provided_keys(self) -> list[str]:
-        if self.vault is not None:
-            return list(self.vault.keys)
-        return [mapping.secret_key for mapping in self.azure_key_vault.data]
+        return (self.vault or self.azure_key_vault).provided_keys

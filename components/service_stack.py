@@ -12,13 +12,25 @@ from typing import Any, Optional
 import pulumi
 import pulumi_kubernetes as k8s
 
+from .azure_key_vault import AzureKeyVault
+from .external_secret import RELOADER_ANNOTATION, ExternalSecretSync, build_external_secret, key_vault_reader_name
 from .namespace import Namespace
 from .persistent_volume_claim import PersistentVolumeClaim
 from .provider_plugins import ProviderPlugins
-from .single_writer_deployment import SingleWriterDeployment, workload_labels
+from .single_writer_deployment import (
+    SECRET_MAPPING_CHECKSUM_ANNOTATION,
+    SingleWriterDeployment,
+    content_checksum,
+    workload_labels,
+)
 from .stack_config import StackConfig
 from .vault_static_secret import VaultStaticSecretSync
-from .vault_workload_access import VaultWorkloadAccess
+from .vault_workload_access import VaultWorkloadAccess, vault_auth_name
+from .workload_identity import WorkloadIdentity
+
+# What a ServiceAccount's client-id annotation says when the Azure plugin is
+# absent in render mode and the identity was therefore not created.
+CLIENT_ID_NOT_CREATED = "not-created-azure-native-plugin-absent"
 
 
 def deploy_stack(config: StackConfig, file_contents: dict[str, str],
@@ -35,13 +47,25 @@ def deploy_stack(config: StackConfig, file_contents: dict[str, str],
             enable_server_side_apply=True,
         )
         provider_opts = pulumi.ResourceOptions(provider=provider)
-    if not plugins.vault and any(s.vault for svc in config.services.values() for s in svc.secrets.values()):
+    uses_vault = any(s.vault for svc in config.services.values() for s in svc.secrets.values())
+    uses_key_vault = any(
+        s.azure_key_vault and s.azure_key_vault.cluster_secret_store is None
+        for svc in config.services.values() for s in svc.secrets.values()
+    )
+    if uses_vault and not plugins.vault:
         pulumi.log.warn("pulumi-vault plugin absent: Vault policies and auth roles are skipped in this run")
+    if uses_key_vault and not plugins.azure:
+        pulumi.log.warn("pulumi-azure-native plugin absent: Key Vault, identities and role assignments are "
+                        "skipped in this run")
 
     namespaces = {
         name: Namespace(name, spec, config.environment, opts=provider_opts)
         for name, spec in sorted(config.namespaces.items())
     }
+    key_vault = None
+    if uses_key_vault and plugins.azure:
+        key_vault = AzureKeyVault("key-vault", config.azure, config.environment)
+
     release_digests: dict[str, str] = {}
     for name, service in sorted(config.services.items()):
         namespace_opts = pulumi.ResourceOptions.merge(
@@ -55,11 +79,7 @@ def deploy_stack(config: StackConfig, file_contents: dict[str, str],
             init_image = config.release.images[service.data_directories.image].image
             release_digests[service.data_directories.image] = init_image
 
-        claim = PersistentVolumeClaim(f"{name}-data", service.data, service.namespace, labels, opts=namespace_opts)
-        deployment = SingleWriterDeployment(
-            name, service, config.environment, image, file_contents, init_image,
-            opts=pulumi.ResourceOptions.merge(namespace_opts, pulumi.ResourceOptions(depends_on=[claim])),
-        )
+        secret_sources: list[pulumi.Resource] = []
         vault_sources = {secret: source.vault for secret, source in service.secrets.items() if source.vault}
         if vault_sources:
             access = VaultWorkloadAccess(
@@ -67,8 +87,48 @@ def deploy_stack(config: StackConfig, file_contents: dict[str, str],
                 manage_vault_server=plugins.vault, opts=namespace_opts,
             )
             for secret, source in sorted(vault_sources.items()):
-                VaultStaticSecretSync(
-                    secret, service.namespace, source, f"{name}-vault-auth", [name], labels,
+                secret_sources.append(VaultStaticSecretSync(
+                    secret, service.namespace, source, vault_auth_name(name), [name], labels,
                     opts=pulumi.ResourceOptions.merge(namespace_opts, pulumi.ResourceOptions(depends_on=[access])),
-                )
+                ))
+
+        key_vault_sources = {
+            secret: source.azure_key_vault for secret, source in service.secrets.items() if source.azure_key_vault
+        }
+        pod_annotations: dict[str, str] = {}
+        deployment_annotations: dict[str, str] = {}
+        if key_vault_sources:
+            needs_store = any(source.cluster_secret_store is None for source in key_vault_sources.values())
+            client_id = None
+            if needs_store:
+                client_id = CLIENT_ID_NOT_CREATED
+                if key_vault is not None:
+                    identity = WorkloadIdentity(
+                        f"{name}-key-vault", config.azure, config.environment, service.namespace,
+                        key_vault_reader_name(name), key_vault.vault_id, config.azure.oidc_issuer_url,
+                    )
+                    client_id = identity.client_id
+            secret_sources.append(ExternalSecretSync(
+                name, service.namespace, key_vault_sources, labels,
+                tenant_id=config.azure.tenant_id if config.azure else "",
+                vault_url=config.azure.key_vault.vault_url if needs_store else "",
+                client_id=client_id, opts=namespace_opts,
+            ))
+            # ESO never restarts pods: a changed mapping must change the pod template.
+            pod_annotations[SECRET_MAPPING_CHECKSUM_ANNOTATION] = content_checksum([
+                build_external_secret(secret, name, service.namespace, source, {})["spec"]
+                for secret, source in sorted(key_vault_sources.items())
+            ])
+            reloaded = sorted(secret for secret, source in key_vault_sources.items() if source.reloader)
+            if reloaded:
+                deployment_annotations[RELOADER_ANNOTATION] = ",".join(reloaded)
+
+        claim = PersistentVolumeClaim(f"{name}-data", service.data, service.namespace, labels, opts=namespace_opts)
+        SingleWriterDeployment(
+            name, service, config.environment, image, file_contents, init_image,
+            extra_annotations=pod_annotations, deployment_annotations=deployment_annotations,
+            # The pod cannot start before its claim and Secrets exist.
+            opts=pulumi.ResourceOptions.merge(
+                namespace_opts, pulumi.ResourceOptions(depends_on=[claim, *secret_sources])),
+        )
     return {"releaseDigests": dict(sorted(release_digests.items())), "environment": config.environment}

@@ -399,9 +399,13 @@ def build_pod_template(
     return {"metadata": metadata, "spec": pod_spec}
 
 
-def build_deployment_manifest(name: str, spec: ServiceSpec, environment: str, pod_template: dict[str, Any]) -> dict:
+def build_deployment_manifest(name: str, spec: ServiceSpec, environment: str, pod_template: dict[str, Any],
+                              annotations: Optional[dict[str, str]] = None) -> dict:
+    metadata: dict[str, Any] = {"name": name, "namespace": spec.namespace, "labels": workload_labels(name, environment)}
+    if annotations:
+        metadata["annotations"] = dict(sorted(annotations.items()))
     return {
-        "metadata": {"name": name, "namespace": spec.namespace, "labels": workload_labels(name, environment)},
+        "metadata": metadata,
         "spec": {
             "replicas": 1,
             "strategy": {"type": "Recreate"},
@@ -429,6 +433,7 @@ class SingleWriterDeployment(pulumi.ComponentResource):
         file_contents: dict[str, str],
         init_image: Optional[str] = None,
         extra_annotations: Optional[dict[str, str]] = None,
+        deployment_annotations: Optional[dict[str, str]] = None,
         opts: Optional[pulumi.ResourceOptions] = None,
     ):
         super().__init__("platform:kubernetes:SingleWriterDeployment", name, None, opts)
@@ -449,7 +454,7 @@ class SingleWriterDeployment(pulumi.ComponentResource):
         pod_template = build_pod_template(
             name, spec, environment, image, config_map_data, init_image, extra_annotations
         )
-        manifest = build_deployment_manifest(name, spec, environment, pod_template)
+        manifest = build_deployment_manifest(name, spec, environment, pod_template, deployment_annotations)
         self.deployment = k8s.apps.v1.Deployment(
             f"{name}-deployment",
             metadata=manifest["metadata"],

@@ -20,6 +20,7 @@ from pydantic import Field, field_validator
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
+from .azure_environment import AzureSpec
 from .config_model import ConfigError, ConfigModel, validate_config
 from .kubernetes_names import check_dns_label
 from .namespace import NamespaceSpec
@@ -49,6 +50,7 @@ class StackConfig(ConfigModel):
     namespaces: dict[str, NamespaceSpec] = Field(description="Namespaces this stack owns. Required.")
     services: dict[str, ServiceSpec] = Field(description="Single-writer services. Required.")
     vault: Optional[VaultServerSpec] = Field(None, description="OpenBao/Vault server. Required if a service uses vault.")
+    azure: Optional[AzureSpec] = Field(None, description="Azure identifiers. Required if a service uses azureKeyVault.")
 
     @field_validator("namespaces", "services")
     @classmethod
@@ -66,6 +68,10 @@ def release_components_in_use(config: StackConfig) -> dict[str, str]:
         if service.data_directories is not None:
             used.setdefault(service.data_directories.image, f"services.{name}.dataDirectories.image")
     return used
+
+
+def cluster_is_managed(config: StackConfig) -> bool:
+    return False
 
 
 def check_stack_rules(config: StackConfig) -> list[str]:
@@ -101,6 +107,20 @@ def check_stack_rules(config: StackConfig) -> list[str]:
                     f"services.{name}.secrets.{secret}.vault: the stack has no `vault` server config "
                     "(add platform:vault with its address)"
                 )
+            key_vault = source.azure_key_vault
+            if key_vault is not None and key_vault.cluster_secret_store is None:
+                if config.azure is None or config.azure.key_vault is None:
+                    problems.append(
+                        f"services.{name}.secrets.{secret}.azureKeyVault: the stack has no `azure.keyVault` "
+                        "(reference the vault by id, or create it)"
+                    )
+                elif config.azure.oidc_issuer_url is None and not cluster_is_managed(config):
+                    problems.append(
+                        "azure.oidcIssuerUrl: required for Workload Identity when the program does not manage "
+                        "the AKS cluster (az aks show --query oidcIssuerProfile.issuerUrl)"
+                    )
+    if config.environment == "prod" and config.vault is not None and config.vault.skip_tls_verify:
+        problems.append("vault.skipTlsVerify: true is not allowed in prod (give VSO the server's CA instead)")
     problems += check_vault_paths_owned(config.services)
     return problems
 

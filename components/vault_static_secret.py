@@ -34,7 +34,7 @@ def build_vault_static_secret_manifest(
             "name": secret_name,
             "namespace": namespace,
             "labels": labels,
-            "annotations": {PROVIDED_KEYS_ANNOTATION: ",".join(sorted(source.keys))},
+            "annotations": {PROVIDED_KEYS_ANNOTATION: ",".join(sorted(source.provided_keys))},
         },
         "spec": {
             "vaultAuthRef": vault_auth_name,

@@ -102,7 +102,8 @@ def record_resources(program: Callable[[], Any], stack: str = "test") -> RenderR
                 state.setdefault(prop, _placeholder(args.typ, args.name, prop))
             if args.typ == "azure-native:containerservice:ManagedCluster":
                 state["oidcIssuerProfile"] = {"issuerURL": _placeholder(args.typ, args.name, "oidcIssuerURL")}
-            return f"{args.name}-id", state
+            resource_id = f"{args.name}-id" if args.typ.startswith("kubernetes:") else _placeholder(args.typ, args.name, "id")
+            return resource_id, state
 
         def call(self, args: pulumi.runtime.MockCallArgs):
             return {}

@@ -78,7 +78,7 @@ BAD_CONFIGS = {
     ),
     "namespace not declared": (
         _set(["services", "sol", "namespace"], "chat"),
-        "services.sol.namespace: 'chat' is not declared under namespaces (declared: ['matrix'])",
+        "services.sol.namespace: 'chat' is not declared under namespaces (declared: ['forge', 'matrix'])",
     ),
     "image without release entry": (
         _delete(["release", "images", "busybox"]),
@@ -95,9 +95,32 @@ BAD_CONFIGS = {
         [
             "release.images.busybox.image: registry 'registry.sunbeam.pt' is not in release.registryAllowlist "
             "['acrmemql.azurecr.io']",
+            "release.images.forge.image: registry 'registry.sunbeam.pt' is not in release.registryAllowlist "
+            "['acrmemql.azurecr.io']",
             "release.images.sol.image: registry 'registry.sunbeam.pt' is not in release.registryAllowlist "
             "['acrmemql.azurecr.io']",
         ],
+    ),
+    "external secret with an empty mapping": (
+        _set(["services", "forge", "secrets", "forge-secrets", "azureKeyVault", "data"], []),
+        "services.forge.secrets.forge-secrets.azureKeyVault.data: [] is empty: an ExternalSecret must map at least "
+        "one Key Vault secret to a key",
+    ),
+    "duplicate secret key in one target": (
+        lambda config: config["services"]["forge"]["secrets"]["forge-secrets"]["azureKeyVault"]["data"].append(
+            {"secretKey": "jwt-secret", "keyVaultSecret": "forge-jwt-secret-2"}),
+        "services.forge.secrets.forge-secrets.azureKeyVault.data: key 'jwt-secret' appears more than once in one "
+        "Secret; each key must be unique",
+    ),
+    "workload reading another workload's vault path": (
+        _set(["services", "sol", "secrets", "sol-secrets", "vault", "path"], "forge"),
+        "services.sol.secrets.sol-secrets.vault.path: 'forge' is not a path of service 'sol' (it belongs to service "
+        "'forge'); a workload may only read paths under 'sol' (least privilege)",
+    ),
+    "key vault secret used without an issuer": (
+        _delete(["azure", "oidcIssuerUrl"]),
+        "azure.oidcIssuerUrl: required for Workload Identity when the program does not manage the AKS cluster "
+        "(az aks show --query oidcIssuerProfile.issuerUrl)",
     ),
     "config file missing": (
         _set(["services", "sol", "configFiles", "files", "sol.toml", "source"], "config/sol/missing.toml"),

@@ -1,0 +1,95 @@
+"""The Azure side of a stack: subscription, tenant, resource group, Key Vault and AKS cluster.
+
+Only identifiers live here; the resources are built by `azure_key_vault`,
+`workload_identity` and `aks_node_pool`. Identifiers are validated in shape
+(GUIDs, ARM ids, https URLs) so that a typo fails at config time, not as an
+Azure 400 in the middle of `pulumi up`.
+"""
+from __future__ import annotations
+
+import re
+from typing import Literal, Optional
+
+from pydantic import Field, field_validator, model_validator
+
+from .config_model import ConfigModel
+
+_GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+_VAULT_ID = re.compile(
+    r"^/subscriptions/[0-9a-f-]{36}/resourceGroups/[-\w.()]+/providers/Microsoft\.KeyVault/vaults/"
+    r"(?P<name>[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9])$"
+)
+_VAULT_NAME = re.compile(r"^[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$")
+
+
+def check_guid(value: str) -> str:
+    if not _GUID.match(value):
+        raise ValueError(f"{value!r} must be a lowercase GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)")
+    return value
+
+
+class KeyVaultCreateSpec(ConfigModel):
+    name: str = Field(description="Vault name, 3-24 letters, digits and '-', globally unique. Required.")
+    sku: Literal["standard", "premium"] = Field("standard", description="Default: standard.")
+    soft_delete_retention_days: int = Field(90, ge=7, le=90, description="Default: 90.")
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not _VAULT_NAME.match(value):
+            raise ValueError(f"{value!r} must be a Key Vault name (3-24 letters, digits and '-', starting with a letter)")
+        return value
+
+
+class KeyVaultSpec(ConfigModel):
+    """Exactly one of `id` (an existing vault) or `create`."""
+
+    id: Optional[str] = Field(None, description="ARM id of an existing vault (its RBAC mode is the owner's job).")
+    create: Optional[KeyVaultCreateSpec] = Field(None, description="Create the vault with RBAC, soft delete, purge protection in prod.")
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: Optional[str]) -> Optional[str]:
+        if value is not None and not _VAULT_ID.match(value):
+            raise ValueError(
+                f"{value!r} must be a Key Vault ARM id "
+                "(/subscriptions/<guid>/resourceGroups/<rg>/providers/Microsoft.KeyVault/vaults/<name>)"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _one(self) -> "KeyVaultSpec":
+        if (self.id is None) == (self.create is None):
+            raise ValueError("a Key Vault needs exactly one of `id` (existing vault) or `create`")
+        return self
+
+    @property
+    def name(self) -> str:
+        return self.create.name if self.create is not None else _VAULT_ID.match(self.id)["name"]
+
+    @property
+    def vault_url(self) -> str:
+        return f"https://{self.name.lower()}.vault.azure.net/"
+
+
+class AzureSpec(ConfigModel):
+    subscription_id: str = Field(description="Subscription GUID. Required.")
+    tenant_id: str = Field(description="Entra ID tenant GUID. Required.")
+    resource_group_name: str = Field(description="Resource group of the cluster, vault and identities. Required.")
+    location: str = Field(description="Azure region, e.g. westeurope. Required.")
+    key_vault: Optional[KeyVaultSpec] = Field(None, description="Required if a service uses azureKeyVault.")
+    oidc_issuer_url: Optional[str] = Field(
+        None, description="AKS OIDC issuer URL; required unless the program manages the cluster."
+    )
+
+    @field_validator("subscription_id", "tenant_id")
+    @classmethod
+    def _guid(cls, value: str) -> str:
+        return check_guid(value)
+
+    @field_validator("oidc_issuer_url")
+    @classmethod
+    def _issuer(cls, value: Optional[str]) -> Optional[str]:
+        if value is not None and not value.startswith("https://"):
+            raise ValueError(f"{value!r} must be an https:// URL (az aks show --query oidcIssuerProfile.issuerUrl)")
+        return value
