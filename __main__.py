@@ -11,7 +11,7 @@ import pulumi
 from components.config_model import ConfigError
 from components.provider_plugins import detect_provider_plugins
 from components.service_stack import deploy_stack
-from components.stack_config import parse_stack_config, values_from_pulumi_config
+from components.stack_config import parse_stack_config, stack_warnings, values_from_pulumi_config
 
 try:
     config, file_contents = parse_stack_config(values_from_pulumi_config(), Path(__file__).parent)
@@ -21,5 +21,7 @@ except ConfigError as error:
         + "\n  ".join(error.problems)
     ) from None
 
+for warning in stack_warnings(config):
+    pulumi.log.warn(warning)
 for name, value in deploy_stack(config, file_contents, detect_provider_plugins(config)).items():
     pulumi.export(name, value)

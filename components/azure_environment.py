@@ -12,6 +12,7 @@ from typing import Literal, Optional
 
 from pydantic import Field, field_validator, model_validator
 
+from .aks_node_pool import AksClusterSpec
 from .config_model import ConfigModel
 
 _GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -81,6 +82,7 @@ class AzureSpec(ConfigModel):
     oidc_issuer_url: Optional[str] = Field(
         None, description="AKS OIDC issuer URL; required unless the program manages the cluster."
     )
+    cluster: Optional[AksClusterSpec] = Field(None, description="The AKS cluster and its autoscaled pool. Default: none.")
 
     @field_validator("subscription_id", "tenant_id")
     @classmethod

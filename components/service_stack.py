@@ -12,11 +12,14 @@ from typing import Any, Optional
 import pulumi
 import pulumi_kubernetes as k8s
 
+from .aks_node_pool import AksNodePool
 from .azure_key_vault import AzureKeyVault
+from .cluster_ip_service import ClusterIpService
 from .external_secret import RELOADER_ANNOTATION, ExternalSecretSync, build_external_secret, key_vault_reader_name
 from .namespace import Namespace
 from .persistent_volume_claim import PersistentVolumeClaim
 from .provider_plugins import ProviderPlugins
+from .routing import Routing
 from .single_writer_deployment import (
     SECRET_MAPPING_CHECKSUM_ANNOTATION,
     SingleWriterDeployment,
@@ -62,6 +65,13 @@ def deploy_stack(config: StackConfig, file_contents: dict[str, str],
         name: Namespace(name, spec, config.environment, opts=provider_opts)
         for name, spec in sorted(config.namespaces.items())
     }
+    if config.azure is not None and config.azure.cluster is not None and not plugins.azure:
+        pulumi.log.warn("pulumi-azure-native plugin absent: the AKS node pool is skipped in this run")
+    oidc_issuer_url = config.azure.oidc_issuer_url if config.azure else None
+    if config.azure is not None and config.azure.cluster is not None and plugins.azure:
+        node_pool = AksNodePool("aks", config.azure.cluster, config.azure.resource_group_name, config.azure.location)
+        if node_pool.oidc_issuer_url is not None:
+            oidc_issuer_url = node_pool.oidc_issuer_url
     key_vault = None
     if uses_key_vault and plugins.azure:
         key_vault = AzureKeyVault("key-vault", config.azure, config.environment)
@@ -105,7 +115,7 @@ def deploy_stack(config: StackConfig, file_contents: dict[str, str],
                 if key_vault is not None:
                     identity = WorkloadIdentity(
                         f"{name}-key-vault", config.azure, config.environment, service.namespace,
-                        key_vault_reader_name(name), key_vault.vault_id, config.azure.oidc_issuer_url,
+                        key_vault_reader_name(name), key_vault.vault_id, oidc_issuer_url,
                     )
                     client_id = identity.client_id
             secret_sources.append(ExternalSecretSync(
@@ -123,6 +133,8 @@ def deploy_stack(config: StackConfig, file_contents: dict[str, str],
             if reloaded:
                 deployment_annotations[RELOADER_ANNOTATION] = ",".join(reloaded)
 
+        if service.ports:
+            ClusterIpService(name, service, labels, opts=namespace_opts)
         claim = PersistentVolumeClaim(f"{name}-data", service.data, service.namespace, labels, opts=namespace_opts)
         SingleWriterDeployment(
             name, service, config.environment, image, file_contents, init_image,
@@ -131,4 +143,8 @@ def deploy_stack(config: StackConfig, file_contents: dict[str, str],
             opts=pulumi.ResourceOptions.merge(
                 namespace_opts, pulumi.ResourceOptions(depends_on=[claim, *secret_sources])),
         )
+    if config.routing is not None:
+        Routing("routing", config.routing, config.services, {"app.kubernetes.io/managed-by": "pulumi",
+                                                             "platform/environment": config.environment},
+                opts=provider_opts)
     return {"releaseDigests": dict(sorted(release_digests.items())), "environment": config.environment}

@@ -42,6 +42,12 @@ class ResourceAmounts(ConfigModel):
     cpu: Optional[str] = Field(None, description="CPU as a Kubernetes quantity, e.g. 100m.")
     memory: Optional[str] = Field(None, description="Memory as a Kubernetes quantity, e.g. 256Mi.")
 
+    @field_validator("cpu", "memory", mode="before")
+    @classmethod
+    def _number_as_quantity(cls, value: Any) -> Any:
+        # YAML reads `cpu: 2` as a number; Kubernetes accepts it as a quantity.
+        return str(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+
     @field_validator("cpu", "memory")
     @classmethod
     def _quantity(cls, value: Optional[str]) -> Optional[str]:

@@ -24,7 +24,9 @@ from .azure_environment import AzureSpec
 from .config_model import ConfigError, ConfigModel, validate_config
 from .kubernetes_names import check_dns_label
 from .namespace import NamespaceSpec
+from .node_pool_headroom import headroom_problem
 from .release import ReleaseSpec, check_release_coherence
+from .routing import RoutingSpec, check_routing
 from .secret_key_coverage import check_secret_key_coverage
 from .single_writer_deployment import ServiceSpec
 from .vault_workload_access import VaultServerSpec, check_vault_paths_owned
@@ -51,6 +53,7 @@ class StackConfig(ConfigModel):
     services: dict[str, ServiceSpec] = Field(description="Single-writer services. Required.")
     vault: Optional[VaultServerSpec] = Field(None, description="OpenBao/Vault server. Required if a service uses vault.")
     azure: Optional[AzureSpec] = Field(None, description="Azure identifiers. Required if a service uses azureKeyVault.")
+    routing: Optional[RoutingSpec] = Field(None, description="Ingress routes to services. Default: none.")
 
     @field_validator("namespaces", "services")
     @classmethod
@@ -71,7 +74,25 @@ def release_components_in_use(config: StackConfig) -> dict[str, str]:
 
 
 def cluster_is_managed(config: StackConfig) -> bool:
-    return False
+    return bool(config.azure and config.azure.cluster and config.azure.cluster.managed)
+
+
+# Prod's autoscaler floor: one node may drain or fail while the other serves.
+PROD_MIN_NODE_FLOOR = 2
+NODE_POOL_KEY = "azure.cluster.nodePool"
+
+
+def _headroom(config: StackConfig) -> str | None:
+    if config.azure is None or config.azure.cluster is None:
+        return None
+    pool = config.azure.cluster.node_pool
+    return headroom_problem(config.services, pool.vm_size, pool.min_count, NODE_POOL_KEY)
+
+
+def stack_warnings(config: StackConfig) -> list[str]:
+    """Problems that stop prod but only warn elsewhere (shown by render and by the engine)."""
+    problem = _headroom(config)
+    return [problem] if problem is not None and config.environment != "prod" else []
 
 
 def check_stack_rules(config: StackConfig) -> list[str]:
@@ -119,6 +140,16 @@ def check_stack_rules(config: StackConfig) -> list[str]:
                         "azure.oidcIssuerUrl: required for Workload Identity when the program does not manage "
                         "the AKS cluster (az aks show --query oidcIssuerProfile.issuerUrl)"
                     )
+    if config.routing is not None:
+        problems += check_routing(config.routing, config.services, config.environment)
+    if config.azure is not None and config.azure.cluster is not None:
+        pool = config.azure.cluster.node_pool
+        if config.environment == "prod" and pool.min_count < PROD_MIN_NODE_FLOOR:
+            problems.append(f"{NODE_POOL_KEY}.minCount: {pool.min_count} is below prod's floor of "
+                            f"{PROD_MIN_NODE_FLOOR} (one node must be able to drain while another serves)")
+        headroom = _headroom(config)
+        if headroom is not None and config.environment == "prod":
+            problems.append(headroom)
     if config.environment == "prod" and config.vault is not None and config.vault.skip_tls_verify:
         problems.append("vault.skipTlsVerify: true is not allowed in prod (give VSO the server's CA instead)")
     problems += check_vault_paths_owned(config.services)

@@ -39,6 +39,7 @@ class RegisteredResource:
     protect: bool = False
     retain_on_delete: bool = False
     delete_before_replace: bool = False
+    ignore_changes: tuple[str, ...] = ()
     parent: str = ""
 
 
@@ -47,6 +48,7 @@ class RenderResult:
     resources: list[RegisteredResource] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 # Computed outputs that other resources read; the mock returns a readable
@@ -121,6 +123,7 @@ def record_resources(program: Callable[[], Any], stack: str = "test") -> RenderR
                     protect=bool(request.protect),
                     retain_on_delete=bool(request.retainOnDelete),
                     delete_before_replace=bool(request.deleteBeforeReplace),
+                    ignore_changes=tuple(request.ignoreChanges),
                     parent=request.parent,
                 ))
                 del registration
@@ -184,6 +187,7 @@ def write_render(result: RenderResult, out_dir: Path) -> list[Path]:
                         "protect": resource.protect,
                         "retainOnDelete": resource.retain_on_delete,
                         "deleteBeforeReplace": resource.delete_before_replace,
+                        "ignoreChanges": list(resource.ignore_changes),
                     },
                 }
             target = staging_dir / relative
@@ -208,9 +212,13 @@ def collect_resources(stack: str, config_file: Optional[Path] = None, root: Opti
     """Validate the stack's config, then run the program under mocks. Raises ConfigError."""
     from components.stack_config import load_stack
 
+    from components.stack_config import stack_warnings
+
     root = root or PROJECT_ROOT
     config, file_contents = load_stack(root, stack, config_file)
-    return run_program_under_mocks(stack, config, file_contents, plugins)
+    result = run_program_under_mocks(stack, config, file_contents, plugins)
+    result.warnings = stack_warnings(config)
+    return result
 
 
 def render_stack(stack: str, out_dir: Path, config_file: Optional[Path] = None,
@@ -239,6 +247,8 @@ def run(args) -> int:
         for problem in error.problems:
             print(f"  {problem}", file=sys.stderr)
         return 2
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     kubernetes = sum(1 for resource in result.resources if _is_kubernetes(resource))
     print(f"rendered stack {args.stack}: {kubernetes} Kubernetes objects, "
           f"{len(result.resources) - kubernetes} cloud resource summaries -> {args.out}")

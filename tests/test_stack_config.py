@@ -77,8 +77,8 @@ BAD_CONFIGS = {
         "services.sol.resources: limits.memory is required (e.g. 512Mi)",
     ),
     "namespace not declared": (
-        _set(["services", "sol", "namespace"], "chat"),
-        "services.sol.namespace: 'chat' is not declared under namespaces (declared: ['forge', 'matrix'])",
+        _set(["services", "sol", "namespace"], "edge"),
+        "services.sol.namespace: 'edge' is not declared under namespaces (declared: ['chat', 'forge', 'matrix'])",
     ),
     "image without release entry": (
         _delete(["release", "images", "busybox"]),
@@ -94,6 +94,8 @@ BAD_CONFIGS = {
         _set(["release", "registryAllowlist"], ["acrmemql.azurecr.io"]),
         [
             "release.images.busybox.image: registry 'registry.sunbeam.pt' is not in release.registryAllowlist "
+            "['acrmemql.azurecr.io']",
+            "release.images.chat.image: registry 'registry.sunbeam.pt' is not in release.registryAllowlist "
             "['acrmemql.azurecr.io']",
             "release.images.forge.image: registry 'registry.sunbeam.pt' is not in release.registryAllowlist "
             "['acrmemql.azurecr.io']",

@@ -1,0 +1,73 @@
+"""The node-pool headroom check, done at preview: do the workloads fit on the autoscaler's floor?
+
+The sum of every service's pod requests (a pod requests the larger of its
+containers' sum and its largest init container), plus the surge a rolling
+update would add (none here: single writers use Recreate, which stops the old
+pod first), must fit in `minCount × allocatable(vmSize)`. If it does not,
+pods stay Pending whenever the autoscaler has scaled down to its floor.
+Staging warns; prod fails. The message shows the numbers.
+
+Allocatable is what AKS leaves for pods after kube-reserved, system-reserved
+and the eviction threshold (AKS docs, "Resource reservations"), rounded down
+for the AKS 1.29+ memory formula; add a row when a new VM size is used.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from .kubernetes_quantity import cpu_millicores, format_mebibytes, format_millicores, memory_bytes
+from .single_writer_deployment import ServiceSpec
+
+MI = 2**20
+
+
+@dataclass(frozen=True)
+class Allocatable:
+    cpu_millicores: int
+    memory_bytes: int
+
+
+# vCPU / memory of the size -> what one node leaves for pods.
+ALLOCATABLE_BY_VM_SIZE: dict[str, Allocatable] = {
+    "Standard_B2s": Allocatable(1900, 2216 * MI),       # 2 vCPU, 4 GiB
+    "Standard_B2ms": Allocatable(1900, 5530 * MI),      # 2 vCPU, 8 GiB
+    "Standard_B4ms": Allocatable(3860, 12698 * MI),     # 4 vCPU, 16 GiB
+    "Standard_D2s_v5": Allocatable(1900, 5530 * MI),    # 2 vCPU, 8 GiB
+    "Standard_D4s_v5": Allocatable(3860, 12698 * MI),   # 4 vCPU, 16 GiB
+}
+
+
+def pod_requests(spec: ServiceSpec) -> tuple[Fraction, Fraction]:
+    """(CPU millicores, memory bytes) the scheduler reserves for the service's pod."""
+    cpu = cpu_millicores(spec.resources.requests.cpu)
+    memory = memory_bytes(spec.resources.requests.memory)
+    if spec.data_directories is not None:
+        # The init container's fixed requests (single_writer_deployment).
+        cpu, memory = max(cpu, cpu_millicores("10m")), max(memory, memory_bytes("16Mi"))
+    return cpu, memory
+
+
+def surge_pods(spec: ServiceSpec) -> int:
+    """Extra pods during a rollout: Recreate has none."""
+    return 0 if spec.strategy == "Recreate" else 1
+
+
+def headroom_problem(services: dict[str, ServiceSpec], vm_size: str, min_count: int, key_path: str) -> str | None:
+    """None if the workloads fit on the floor, else the message with the numbers."""
+    allocatable = ALLOCATABLE_BY_VM_SIZE[vm_size]
+    cpu = memory = Fraction(0)
+    for spec in services.values():
+        pod_cpu, pod_memory = pod_requests(spec)
+        pods = spec.replicas + surge_pods(spec)
+        cpu, memory = cpu + pod_cpu * pods, memory + pod_memory * pods
+    capacity_cpu = allocatable.cpu_millicores * min_count
+    capacity_memory = allocatable.memory_bytes * min_count
+    if cpu <= capacity_cpu and memory <= capacity_memory:
+        return None
+    return (
+        f"{key_path}: workloads request {format_millicores(cpu)} CPU and {format_mebibytes(memory)} memory "
+        f"(with rollout surge), but the floor of {min_count} x {vm_size} allocates "
+        f"{format_millicores(Fraction(capacity_cpu))} CPU and {format_mebibytes(Fraction(capacity_memory))} memory "
+        "(raise minCount, use a larger vmSize, or lower requests)"
+    )
