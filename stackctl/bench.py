@@ -19,13 +19,14 @@ from typing import Any, Callable
 from stackctl.render import PROJECT_ROOT, RegisteredResource, record_resources
 
 
-def generated_stack_values(base: dict[str, Any], count: int) -> dict[str, Any]:
-    """`count` copies of the base stack's single service, each renamed into its own namespace."""
-    (service_name, service), = base["services"].items()
-    values = {key: value for key, value in base.items() if key not in ("services", "namespaces", "release")}
+def generated_stack_values(base: dict[str, Any], count: int, service_name: str = "sol") -> dict[str, Any]:
+    """`count` copies of one service of the base stack (Sol), each renamed into its own namespace."""
+    service = base["services"][service_name]
+    values = {key: value for key, value in base.items()
+              if key not in ("services", "namespaces", "release", "routing")}
     values["namespaces"], values["services"] = {}, {}
     release = dict(base["release"])
-    images = {name: entry for name, entry in release["images"].items() if name != service_name}
+    images = {"busybox": release["images"]["busybox"]}
     for index in range(count):
         name = f"{service_name}{index:03d}"
         copy = dict(service)
@@ -45,6 +46,7 @@ def generated_stack_values(base: dict[str, Any], count: int) -> dict[str, Any]:
 
 
 def _bare_constructor(resource_type: str) -> Callable[..., Any]:
+    import pulumi_azure_native as azure_native
     import pulumi_kubernetes as k8s
     import pulumi_vault as vault
 
@@ -58,6 +60,13 @@ def _bare_constructor(resource_type: str) -> Callable[..., Any]:
         "kubernetes:networking.k8s.io/v1:Ingress": k8s.networking.v1.Ingress,
         "vault:index/policy:Policy": vault.Policy,
         "vault:kubernetes/authBackendRole:AuthBackendRole": vault.kubernetes.AuthBackendRole,
+        "azure-native:containerservice:AgentPool": azure_native.containerservice.AgentPool,
+        "azure-native:containerservice:ManagedCluster": azure_native.containerservice.ManagedCluster,
+        "azure-native:keyvault:Vault": azure_native.keyvault.Vault,
+        "azure-native:managedidentity:UserAssignedIdentity": azure_native.managedidentity.UserAssignedIdentity,
+        "azure-native:managedidentity:FederatedIdentityCredential":
+            azure_native.managedidentity.FederatedIdentityCredential,
+        "azure-native:authorization:RoleAssignment": azure_native.authorization.RoleAssignment,
     }
     if resource_type in builtins:
         return builtins[resource_type]
@@ -74,7 +83,9 @@ def register_bare(resources: list[RegisteredResource]) -> None:
     """Register the recorded objects with the plain SDK classes, no components."""
     for resource in resources:
         constructor = _bare_constructor(resource.type)
-        inputs = {_snake(key): value for key, value in resource.inputs.items()}
+        # azure-native names the parent resource `resource_name_` to avoid the Pulumi name.
+        inputs = {("resource_name_" if key == "resourceName" else _snake(key)): value
+                  for key, value in resource.inputs.items()}
         if constructor.__module__.startswith("pulumi_kubernetes.apiextensions"):
             constructor(resource.name, api_version=inputs.pop("api_version"), kind=inputs.pop("kind"), **inputs)
         else:
@@ -84,6 +95,9 @@ def register_bare(resources: list[RegisteredResource]) -> None:
 
 
 def _best_of(repeat: int, run: Callable[[], Any]) -> tuple[float, Any]:
+    # One untimed run first: imports of the provider SDKs (azure-native takes
+    # most of a second) would otherwise be charged to whichever side runs first.
+    run()
     best, result = float("inf"), None
     for _ in range(repeat):
         started = time.perf_counter()

@@ -79,14 +79,16 @@ def _to_plain(value: Any) -> Any:
     return f"<resource {urn}>" if urn is not None else str(value)
 
 
-def run_program_under_mocks(stack: str, config, file_contents: dict[str, str], plugins=None) -> RenderResult:
+def run_program_under_mocks(stack: str, config, file_contents: dict[str, str], plugins=None,
+                            referenced_outputs: Optional[dict[str, dict]] = None) -> RenderResult:
     """Run `deploy_stack` under the mock runtime and return what it registered."""
     from components.service_stack import deploy_stack
 
-    return record_resources(lambda: deploy_stack(config, file_contents, plugins), stack)
+    return record_resources(lambda: deploy_stack(config, file_contents, plugins), stack, referenced_outputs)
 
 
-def record_resources(program: Callable[[], Any], stack: str = "test") -> RenderResult:
+def record_resources(program: Callable[[], Any], stack: str = "test",
+                     referenced_outputs: Optional[dict[str, dict]] = None) -> RenderResult:
     """Run `program` under Pulumi's mock runtime; record every custom resource and what it returns."""
     import pulumi
     from pulumi.runtime import mocks as pulumi_mocks
@@ -99,7 +101,15 @@ def record_resources(program: Callable[[], Any], stack: str = "test") -> RenderR
 
     class RecordingMocks(pulumi.runtime.Mocks):
         def new_resource(self, args: pulumi.runtime.MockResourceArgs):
+            if args.typ == "pulumi:pulumi:StackReference":
+                # Offline, a referenced stack's outputs are those of its own offline render.
+                name = args.inputs.get("name") or args.name
+                return name, {"name": name, "outputs": (referenced_outputs or {}).get(name, {}),
+                              "secretOutputNames": []}
             state = dict(args.inputs)
+            if args.typ.startswith("azure-native:"):
+                # Azure resources echo their name; children (a federated credential) read it.
+                state.setdefault("name", args.inputs.get("resourceName") or args.inputs.get("vaultName") or args.name)
             for prop in _COMPUTED_PLACEHOLDERS.get(args.typ, ()):
                 state.setdefault(prop, _placeholder(args.typ, args.name, prop))
             if args.typ == "azure-native:containerservice:ManagedCluster":
@@ -216,7 +226,16 @@ def collect_resources(stack: str, config_file: Optional[Path] = None, root: Opti
 
     root = root or PROJECT_ROOT
     config, file_contents = load_stack(root, stack, config_file)
-    result = run_program_under_mocks(stack, config, file_contents, plugins)
+    referenced_outputs = {}
+    staging_stack = config.release.promotion_gate.staging_stack
+    if staging_stack is not None:
+        # `organization/platform/staging` -> render Pulumi.staging.yaml beside this stack's file.
+        short_name = staging_stack.rsplit("/", 1)[-1]
+        referenced_root = (config_file.parent if config_file is not None else root)
+        referenced_file = referenced_root / f"Pulumi.{short_name}.yaml"
+        referenced_outputs[staging_stack] = collect_resources(
+            short_name, referenced_file if referenced_file.exists() else None, root, plugins).outputs
+    result = run_program_under_mocks(stack, config, file_contents, plugins, referenced_outputs)
     result.warnings = stack_warnings(config)
     return result
 
@@ -237,10 +256,16 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
+    from pulumi import RunError
+
     from components.config_model import ConfigError
 
     try:
         result = render_stack(args.stack, args.out, args.config_file)
+    except RunError as error:
+        # Raised by the program itself (the provenance gate): a finding, not a crash.
+        print(f"error: {error}\nnothing was rendered", file=sys.stderr)
+        return 2
     except ConfigError as error:
         source = args.config_file or f"Pulumi.{args.stack}.yaml"
         print(f"error: invalid config in {source}; nothing was rendered:", file=sys.stderr)
