@@ -8,32 +8,22 @@ rebuilding, so prod runs the exact bytes staging ran, and a rollback is a
 """
 from __future__ import annotations
 
-import re
 from typing import Optional
 
 from pydantic import Field, field_validator
 
 from .config_model import ConfigModel
-
-# host[:port]/path[/path...]@sha256:<64 lowercase hex>; no tag allowed beside
-# the digest, because a tag there would be ignored by the runtime yet read by
-# humans as the version.
-PINNED_IMAGE = re.compile(
-    r"^(?P<registry>[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]+)?)"
-    r"/(?P<repository>[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*)"
-    r"@sha256:(?P<digest>[0-9a-f]{64})$"
-)
-PINNED_FORM = "registry/repo@sha256:<64 hex>"
-
+from .release_digest import PINNED_FORM, PINNED_IMAGE_PATTERN, pinned_image_problem
 
 def check_pinned_image(value: str) -> str:
-    if not isinstance(value, str) or not PINNED_IMAGE.match(value):
-        raise ValueError(f"{value!r} must be pinned by digest ({PINNED_FORM})")
+    problem = pinned_image_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
     return value
 
 
 def image_registry(image: str) -> str:
-    return PINNED_IMAGE.match(image)["registry"]
+    return PINNED_IMAGE_PATTERN.match(image)["registry"]
 
 
 class ReleaseImage(ConfigModel):

@@ -1,0 +1,779 @@
+"""`stackctl promote --from staging --to prod`: copy pinned images from one stack file to another.
+
+Promotion is a digest copy, never a rebuild: for each component in the
+source's `platform:release.images`, the target gets the same `image`
+(`registry/repo@sha256:...`) and the same `version` label, and nothing else in
+the target file changes, byte for byte: comments, key order, quoting, other
+settings and Pulumi `secure:` values. The edit is made with ruamel.yaml's
+round trip and, if that would reformat anything else, by replacing the scalar
+values in the text; either result is accepted only after re-parsing both texts
+proves the only differences are the intended values. The file is replaced
+atomically, and the printed commit message lists every old -> new digest, so
+rolling back is `git revert` of that commit.
+
+Refusals leave the target untouched: a tag or malformed digest on either side,
+a component on one side only (unless `--only` picks components both deploy),
+a registry the target's allowlist does not name, a digest staging has not
+actually deployed (`--verify-against`, staging's `pulumi stack output --json`),
+or a release that has not soaked long enough (`--history`, staging's
+`pulumi stack history --json`, with `--min-soak-hours` or the target's
+`platform:release.promotionGate.minSoakHours`).
+
+Left out on purpose: this command does not run git or Pulumi, contact a
+registry, or check that the target stack's services use the components; the
+program's own config validation does that on the next `pulumi up`.
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import difflib
+import io
+import json
+import os
+import re
+import stat
+import sys
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Optional, Sequence
+
+import yaml
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap
+from ruamel.yaml.error import YAMLError
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
+
+from components.release_digest import ReleaseError, check_registry_allowed, parse_pinned_image
+
+RELEASE_KEY = "platform:release"
+ENVIRONMENT_KEY = "platform:environment"
+RELEASE_DIGESTS_OUTPUT = "releaseDigests"
+MIN_SOAK_KEY_PATH = f"{RELEASE_KEY}.promotionGate.minSoakHours"
+# Stack names become file names; keep them to what Pulumi allows and away from paths.
+_STACK_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+class PromotionRefused(Exception):
+    """Promotion cannot go ahead; nothing was written. Each problem is a complete line."""
+
+    def __init__(self, problems: Sequence[str]):
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+@dataclass(frozen=True)
+class ReleaseEntry:
+    """One component of a release block, as written (image already checked to be pinned)."""
+
+    image: str
+    version: Optional[str]
+
+
+@dataclass(frozen=True)
+class StackFile:
+    """A `Pulumi.<stack>.yaml` as read: its exact text and the release block's contents."""
+
+    stack: str
+    path: Path
+    data: bytes
+    text: str
+    images: dict[str, ReleaseEntry]
+    registry_allowlist: tuple[str, ...]
+    min_soak_hours: Optional[float]
+    environment: Optional[str]
+
+    def where(self) -> str:
+        return f"stack {self.stack} ({self.path.name})"
+
+
+@dataclass(frozen=True)
+class ComponentChange:
+    """What promotion changes for one component in the target."""
+
+    component: str
+    old_image: str
+    new_image: str
+    old_version: Optional[str]
+    new_version: Optional[str]
+
+
+@dataclass(frozen=True)
+class PromotionResult:
+    source: StackFile
+    target: StackFile
+    changes: tuple[ComponentChange, ...]
+    new_text: str
+    diff: str
+    commit_message: str
+    written: bool
+    edit_method: str = ""  # which editor produced `new_text`, for the curious and the tests
+
+
+# --- reading stack files -----------------------------------------------------
+
+def _round_trip_yaml() -> YAML:
+    round_trip = YAML(typ="rt")
+    round_trip.preserve_quotes = True
+    round_trip.width = 4096  # never fold a long digest line
+    # The shape of this repository's stack files; another shape is still
+    # handled, by the text edit, because the round trip then fails verification.
+    round_trip.indent(mapping=2, sequence=4, offset=2)
+    return round_trip
+
+
+def _load_round_trip(text: str) -> Any:
+    return _round_trip_yaml().load(text)
+
+
+def stack_file_path(root: Path, stack: str) -> Path:
+    return root / f"Pulumi.{stack}.yaml"
+
+
+def read_stack_file(root: Path, stack: str) -> StackFile:
+    """Read and check a stack file's release block. Raises PromotionRefused listing every problem."""
+    path = stack_file_path(root, stack)
+    where = f"stack {stack} ({path.name})"
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise PromotionRefused([f"stack {stack}: {path} does not exist (check the stack name and --root)"]) from None
+    try:
+        text = data.decode("utf-8")
+        document = _load_round_trip(text)
+    except UnicodeDecodeError as error:
+        raise PromotionRefused([f"{where}: not UTF-8 ({error})"]) from None
+    except YAMLError as error:
+        first_line = str(error).strip().splitlines()[0]
+        raise PromotionRefused([f"{where}: not valid YAML: {first_line} (fix the file first)"]) from None
+
+    config = document.get("config") if isinstance(document, dict) else None
+    release = config.get(RELEASE_KEY) if isinstance(config, dict) else None
+    if not isinstance(release, dict):
+        raise PromotionRefused([f"{where}: config.{RELEASE_KEY} is missing or not a mapping "
+                                "(add the release block: images: {component: {image: ..., version: ...}})"])
+    images_node = release.get("images")
+    if not isinstance(images_node, dict):
+        raise PromotionRefused([f"{where}: {RELEASE_KEY}.images is missing or not a mapping "
+                                "(map each component to {image: registry/repo@sha256:<64 hex>, version: ...})"])
+
+    problems: list[str] = []
+    images: dict[str, ReleaseEntry] = {}
+    for component, entry in images_node.items():
+        entry_path = f"{RELEASE_KEY}.images.{component}"
+        if not isinstance(component, str):
+            problems.append(f"{where}: {entry_path}: component name {component!r} must be a string")
+            continue
+        if not isinstance(entry, dict) or "image" not in entry:
+            problems.append(f"{where}: {entry_path}: {entry!r} must be a mapping with an 'image' key")
+            continue
+        try:
+            image = parse_pinned_image(entry["image"], f"{entry_path}.image").reference
+        except ReleaseError as error:
+            problems.append(f"{where}: {error}")
+            continue
+        version = entry.get("version")
+        if "version" in entry and (not isinstance(version, str) or not version):
+            problems.append(f"{where}: {entry_path}.version: {version!r} must be a non-empty string "
+                            f"(quote it: version: \"{version}\")")
+            continue
+        # str(): ruamel hands back str subclasses that remember their quoting.
+        images[component] = ReleaseEntry(image=image, version=str(version) if version is not None else None)
+
+    allowlist = release.get("registryAllowlist", [])
+    if not isinstance(allowlist, list) or not all(isinstance(item, str) for item in allowlist):
+        problems.append(f"{where}: {RELEASE_KEY}.registryAllowlist: {allowlist!r} must be a list of registry hosts")
+        allowlist = []
+
+    min_soak_hours = None
+    gate = release.get("promotionGate")
+    if isinstance(gate, dict) and "minSoakHours" in gate:
+        min_soak_hours = gate["minSoakHours"]
+        if isinstance(min_soak_hours, bool) or not isinstance(min_soak_hours, (int, float)) or min_soak_hours < 0:
+            problems.append(f"{where}: {MIN_SOAK_KEY_PATH}: {min_soak_hours!r} must be a number of hours >= 0")
+            min_soak_hours = None
+
+    if problems:
+        raise PromotionRefused(problems)
+    environment = config.get(ENVIRONMENT_KEY)
+    return StackFile(
+        stack=stack, path=path, data=data, text=text, images=images,
+        registry_allowlist=tuple(allowlist),
+        min_soak_hours=float(min_soak_hours) if min_soak_hours is not None else None,
+        environment=environment if isinstance(environment, str) else None,
+    )
+
+
+# --- planning ----------------------------------------------------------------
+
+def plan_promotion(source: StackFile, target: StackFile, only: Sequence[str] = ()) -> list[ComponentChange]:
+    """The changes that make the target pin what the source pins. Raises PromotionRefused."""
+    problems: list[str] = []
+    in_source, in_target = set(source.images), set(target.images)
+    if only:
+        selected = sorted(set(only))
+        for component in selected:
+            if component not in in_source | in_target:
+                problems.append(
+                    f"--only {component!r}: no such component in {source.stack} or {target.stack} "
+                    f"(components: {', '.join(sorted(in_source | in_target))})"
+                )
+            elif component not in in_source or component not in in_target:
+                has, lacks = (source, target) if component in in_source else (target, source)
+                problems.append(
+                    f"--only {component!r}: component {component!r} is in {has.where()} but not in "
+                    f"{lacks.where()}; promotion only updates components both stacks pin "
+                    f"(add it to {lacks.path.name} by hand first)"
+                )
+    else:
+        selected = sorted(in_source & in_target)
+        for component in sorted(in_source - in_target):
+            problems.append(
+                f"component {component!r} is in {source.where()} but not in {target.where()} "
+                f"(add it to {target.path.name} by hand, or promote the others with --only)"
+            )
+        for component in sorted(in_target - in_source):
+            problems.append(
+                f"component {component!r} is in {target.where()} but not in {source.where()} "
+                f"(remove it from {target.path.name} by hand, or promote the others with --only)"
+            )
+    if problems:
+        raise PromotionRefused(problems)
+
+    changes = []
+    for component in selected:
+        new, old = source.images[component], target.images[component]
+        try:
+            check_registry_allowed(
+                parse_pinned_image(new.image, f"{RELEASE_KEY}.images.{component}.image"),
+                target.registry_allowlist,
+                f"{RELEASE_KEY}.images.{component}.image",
+                allowlist_key_path=f"{RELEASE_KEY}.registryAllowlist",
+            )
+        except ReleaseError as error:
+            problems.append(f"{target.where()}: cannot take component {component!r} from {source.stack}: {error}")
+            continue
+        if (new.image, new.version) != (old.image, old.version):
+            changes.append(ComponentChange(component, old.image, new.image, old.version, new.version))
+    if problems:
+        raise PromotionRefused(problems)
+    return changes
+
+
+# --- gates -------------------------------------------------------------------
+
+def _load_json(path: Path, what: str) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise PromotionRefused([f"{what} {path}: cannot read it ({error.strerror})"]) from None
+    except json.JSONDecodeError as error:
+        raise PromotionRefused([f"{what} {path}: not valid JSON ({error})"]) from None
+
+
+def check_deployed_digests(changes: Sequence[ComponentChange], source: StackFile, outputs_file: Path) -> None:
+    """Every digest to promote must be the one the source stack exports as deployed.
+
+    `outputs_file` is `pulumi stack output --json` of the source stack; the
+    program exports `releaseDigests` = {component: "registry/repo@sha256:..."}.
+    """
+    what = "--verify-against"
+    outputs = _load_json(outputs_file, what)
+    if not isinstance(outputs, dict):
+        raise PromotionRefused([f"{what} {outputs_file}: expected the JSON object of `pulumi stack output --json`"])
+    exported_environment = outputs.get("environment")
+    if source.environment and isinstance(exported_environment, str) and exported_environment != source.environment:
+        raise PromotionRefused([
+            f"{what} {outputs_file}: these are the outputs of environment {exported_environment!r}, "
+            f"but {source.where()} is {source.environment!r} "
+            f"(run `pulumi stack output --json --stack {source.stack}`)"
+        ])
+    digests = outputs.get(RELEASE_DIGESTS_OUTPUT)
+    if digests == "[secret]":
+        raise PromotionRefused([f"{what} {outputs_file}: output {RELEASE_DIGESTS_OUTPUT!r} is a secret "
+                                "(digests are not secret; export it in plain text)"])
+    if not isinstance(digests, dict):
+        raise PromotionRefused([f"{what} {outputs_file}: no {RELEASE_DIGESTS_OUTPUT!r} object among the outputs "
+                                f"(is it `pulumi stack output --json --stack {source.stack}`?)"])
+    problems = []
+    for change in changes:
+        deployed = digests.get(change.component)
+        if deployed is None:
+            problems.append(
+                f"component {change.component!r}: {source.stack} has not deployed it: {outputs_file.name} "
+                f"has no {RELEASE_DIGESTS_OUTPUT}.{change.component} (run `pulumi up` on {source.stack} first)"
+            )
+        elif deployed != change.new_image:
+            problems.append(
+                f"component {change.component!r}: {source.path.name} pins {change.new_image} but {source.stack} "
+                f"runs {deployed} ({RELEASE_DIGESTS_OUTPUT} in {outputs_file.name}); promote only what "
+                f"{source.stack} has deployed (run `pulumi up` on {source.stack} and let it soak)"
+            )
+    if problems:
+        raise PromotionRefused(problems)
+
+
+def _parse_pulumi_time(value: Any, field: str, index: int, history_file: Path) -> datetime:
+    # `pulumi stack history --json` writes UTC times as 2024-05-01T10:00:00.000Z.
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise PromotionRefused([f"--history {history_file}: entry {index}: {field} {value!r} is not an ISO 8601 time"]) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _format_time(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def check_soak_time(history_file: Optional[Path], min_soak_hours: float, soak_source: str,
+                    source: StackFile, now: datetime) -> None:
+    """The source's newest `update` must have succeeded and ended at least `min_soak_hours` ago.
+
+    Any later update restarts the clock, even one that changed no image: the
+    soak is of the whole stack as it runs, not of one digest.
+    """
+    if history_file is None:
+        if min_soak_hours > 0:
+            raise PromotionRefused([
+                f"a soak of {min_soak_hours:g} h is required ({soak_source}) but no update history was given "
+                f"(pass --history FILE, FILE from `pulumi stack history --json --stack {source.stack}`)"
+            ])
+        return
+    history = _load_json(history_file, "--history")
+    if not isinstance(history, list):
+        raise PromotionRefused([f"--history {history_file}: expected the JSON list of `pulumi stack history --json`"])
+    updates = []
+    for index, entry in enumerate(history):
+        if isinstance(entry, dict) and entry.get("kind") == "update":
+            started = _parse_pulumi_time(entry.get("startTime"), "startTime", index, history_file)
+            updates.append((started, index, entry))
+    if not updates:
+        raise PromotionRefused([f"--history {history_file}: {source.stack} has no update in its history "
+                                f"(deploy it with `pulumi up` and let it soak)"])
+    started, index, newest = max(updates, key=lambda item: item[0])
+    label = f"update {newest.get('version', f'#{index}')}"
+    if newest.get("result") != "succeeded" or "endTime" not in newest:
+        raise PromotionRefused([
+            f"{source.stack}'s newest {label} (started {_format_time(started)}) has result "
+            f"{newest.get('result')!r}; promotion needs a succeeded update that has soaked (fix {source.stack} first)"
+        ])
+    ended = _parse_pulumi_time(newest["endTime"], "endTime", index, history_file)
+    soaked = now - ended
+    required = timedelta(hours=min_soak_hours)
+    if soaked < required:
+        raise PromotionRefused([
+            f"{source.stack}'s newest {label} ended at {_format_time(ended)}, "
+            f"{soaked.total_seconds() / 3600:.1f} h before now ({_format_time(now)}); "
+            f"promotion needs {min_soak_hours:g} h of soak ({soak_source}): "
+            f"wait until {_format_time(ended + required)}"
+        ])
+
+
+# --- editing the target text -------------------------------------------------
+
+class EditRejected(Exception):
+    """A candidate edit would change more than the intended values."""
+
+
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    for line in text.splitlines(keepends=True):
+        starts.append(starts[-1] + len(line))
+    return starts
+
+
+def _scalar_span(text: str, starts: list[int], position: tuple[int, int], in_flow: bool) -> tuple[int, int]:
+    """Offsets of the single-line scalar that starts at (line, column)."""
+    line, column = position
+    start = starts[line] + column
+    line_end = starts[line + 1] if line + 1 < len(starts) else len(text)
+    rest = text[start:line_end].rstrip("\r\n")
+    if not rest or rest[0] in "|>&*!{[":
+        raise EditRejected(f"the value on line {line + 1} is not a single-line scalar")
+    if rest[0] in "\"'":
+        quote, index = rest[0], 1
+        while index < len(rest):
+            if quote == '"' and rest[index] == "\\":
+                index += 2
+                continue
+            if rest[index] == quote:
+                if quote == "'" and rest[index + 1:index + 2] == "'":
+                    index += 2
+                    continue
+                return start, start + index + 1
+            index += 1
+        raise EditRejected(f"the quoted value on line {line + 1} continues on the next line")
+    end = len(rest)
+    comment = re.search(r"[ \t]#", rest)
+    if comment:
+        end = comment.start()
+    if in_flow:
+        end = min([end] + [rest.index(mark) for mark in ",}" if mark in rest[:end]])
+    return start, start + len(rest[:end].rstrip())
+
+
+def _plain_safe(value: str) -> bool:
+    """True if `value` written unquoted reads back as the same string in YAML 1.1 and 1.2."""
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._/@:+-]*", value) or re.search(r":$", value):
+        return False
+    return (yaml.safe_load(f"k: {value}") == {"k": value}
+            and YAML(typ="safe", pure=True).load(f"k: {value}") == {"k": value})
+
+
+def _scalar_text(value: str, like: str) -> str:
+    """`value` as YAML text, in the quoting style of the text it replaces (`like`)."""
+    if like.startswith("'") and "\n" not in value:
+        return "'" + value.replace("'", "''") + "'"
+    if like.startswith('"') or not _plain_safe(value):
+        return json.dumps(value)
+    return value
+
+
+def _release_images(document: Any) -> CommentedMap:
+    return document["config"][RELEASE_KEY]["images"]
+
+
+def _changed_fields(change: ComponentChange) -> tuple[bool, bool]:
+    return change.old_image != change.new_image, change.old_version != change.new_version
+
+
+def edit_by_round_trip(text: str, changes: Sequence[ComponentChange]) -> str:
+    """ruamel.yaml round trip: load, set the values (keeping each one's quoting), dump."""
+    round_trip = _round_trip_yaml()
+    document = round_trip.load(text)
+    images = _release_images(document)
+    for change in changes:
+        entry = images[change.component]
+        image_changed, version_changed = _changed_fields(change)
+        if image_changed:
+            entry["image"] = _styled_like(entry["image"], change.new_image)
+        if not version_changed:
+            continue
+        if change.new_version is None:
+            del entry["version"]
+        elif "version" in entry:
+            entry["version"] = _styled_like(entry["version"], change.new_version)
+        else:
+            entry.insert(list(entry).index("image") + 1, "version", DoubleQuotedScalarString(change.new_version))
+    stream = io.StringIO()
+    round_trip.dump(document, stream)
+    return stream.getvalue()
+
+
+def _styled_like(old: Any, value: str) -> str:
+    if isinstance(old, SingleQuotedScalarString):
+        return SingleQuotedScalarString(value)
+    if isinstance(old, DoubleQuotedScalarString) or not _plain_safe(value):
+        return DoubleQuotedScalarString(value)
+    return value
+
+
+def _whole_line(text: str, starts: list[int], entry: CommentedMap, key: str) -> tuple[int, int]:
+    """Offsets of the line holding `key: scalar`, refusing if anything else shares the line."""
+    key_line, key_column = entry.lc.key(key)
+    line_start = starts[key_line]
+    value_start, value_end = _scalar_span(text, starts, entry.lc.value(key), in_flow=False)
+    line_end = starts[key_line + 1] if key_line + 1 < len(starts) else len(text)
+    after = text[value_end:line_end].strip()
+    if entry.fa.flow_style() or text[line_start:line_start + key_column].strip() or (after and not after.startswith("#")):
+        raise EditRejected(f"'{key}' on line {key_line + 1} is not on a line of its own")
+    return line_start, line_end
+
+
+def edit_by_text(text: str, changes: Sequence[ComponentChange]) -> str:
+    """Replace the scalar values in place, located by the parser; every other byte is kept."""
+    document = _load_round_trip(text)
+    images = _release_images(document)
+    starts = _line_starts(text)
+    edits: list[tuple[int, int, str]] = []
+    for change in changes:
+        entry = images[change.component]
+        in_flow = entry.fa.flow_style()
+        image_changed, version_changed = _changed_fields(change)
+        if image_changed:
+            start, end = _scalar_span(text, starts, entry.lc.value("image"), in_flow)
+            edits.append((start, end, _scalar_text(change.new_image, text[start:end])))
+        if not version_changed:
+            continue
+        if change.new_version is None:
+            start, end = _whole_line(text, starts, entry, "version")
+            edits.append((start, end, ""))
+        elif "version" in entry:
+            start, end = _scalar_span(text, starts, entry.lc.value("version"), in_flow)
+            edits.append((start, end, _scalar_text(change.new_version, text[start:end])))
+        else:
+            line_start, line_end = _whole_line(text, starts, entry, "image")
+            line = text[line_start:line_end]
+            newline = "\r\n" if line.endswith("\r\n") else "\n"
+            indent = " " * entry.lc.key("image")[1]
+            added = f"{indent}version: {json.dumps(change.new_version)}{newline}"
+            edits.append((line_end, line_end, ("" if line.endswith("\n") else newline) + added))
+    for start, end, replacement in sorted(edits, reverse=True):
+        text = text[:start] + replacement + text[end:]
+    return text
+
+
+def _strictly_equal(left: Any, right: Any) -> bool:
+    """Equal in value, type and key order (so `1` is not `true`, and a reordered mapping differs)."""
+    if type(left) is not type(right):
+        return False
+    if isinstance(left, dict):
+        return list(left) == list(right) and all(_strictly_equal(left[key], right[key]) for key in left)
+    if isinstance(left, list):
+        return len(left) == len(right) and all(_strictly_equal(a, b) for a, b in zip(left, right))
+    return left == right
+
+
+def _expected_tree(old_tree: Any, changes: Sequence[ComponentChange]) -> Any:
+    tree = copy.deepcopy(old_tree)
+    for change in changes:
+        entry = tree["config"][RELEASE_KEY]["images"][change.component]
+        entry["image"] = change.new_image
+        if change.new_version is None:
+            entry.pop("version", None)
+        elif "version" in entry:
+            entry["version"] = change.new_version
+        else:
+            # A new key goes right after `image`, where both editors put it.
+            items = list(entry.items())
+            position = [key for key, _ in items].index("image") + 1
+            items.insert(position, ("version", change.new_version))
+            entry.clear()
+            entry.update(items)
+    return tree
+
+
+def _release_block_lines(document: Any, line_count: int) -> tuple[int, int]:
+    """[first, end) line numbers of the `platform:release` entry of `config`."""
+    config = document["config"]
+    keys = list(config)
+    first = config.lc.key(RELEASE_KEY)[0]
+    following = keys.index(RELEASE_KEY) + 1
+    end = config.lc.key(keys[following])[0] if following < len(keys) else line_count
+    return first, end
+
+
+def _neutralized(text: str, changes: Sequence[ComponentChange]) -> str:
+    """`text` with each intended value replaced by a marker, and an added/removed version line dropped."""
+    document = _load_round_trip(text)
+    images = _release_images(document)
+    starts = _line_starts(text)
+    cuts: list[tuple[int, int, str]] = []
+    for change in changes:
+        entry = images[change.component]
+        in_flow = entry.fa.flow_style()
+        image_changed, version_changed = _changed_fields(change)
+        if image_changed:
+            start, end = _scalar_span(text, starts, entry.lc.value("image"), in_flow)
+            cuts.append((start, end, f"\0{change.component}.image\0"))
+        if version_changed and "version" in entry:
+            both_sides = change.old_version is not None and change.new_version is not None
+            if both_sides:
+                start, end = _scalar_span(text, starts, entry.lc.value("version"), in_flow)
+                cuts.append((start, end, f"\0{change.component}.version\0"))
+            else:
+                cuts.append((*_whole_line(text, starts, entry, "version"), ""))
+    for start, end, marker in sorted(cuts, reverse=True):
+        text = text[:start] + marker + text[end:]
+    return text
+
+
+def verify_edit(old_text: str, new_text: str, changes: Sequence[ComponentChange]) -> None:
+    """Raise EditRejected unless `new_text` differs from `old_text` in exactly the intended values.
+
+    Three independent checks: both YAML parsers read the new text as the old
+    tree with only the intended values changed; the lines outside the release
+    block are identical; and with the intended values masked on both sides,
+    the texts are identical byte for byte.
+    """
+    try:
+        for load in (yaml.safe_load, YAML(typ="safe", pure=True).load):
+            if not _strictly_equal(load(new_text), _expected_tree(load(old_text), changes)):
+                raise EditRejected("the new file does not parse to the old values with only the release values changed")
+        old_document, new_document = _load_round_trip(old_text), _load_round_trip(new_text)
+    except (yaml.YAMLError, YAMLError) as error:
+        raise EditRejected(f"the new file is not valid YAML ({error})") from None
+    old_lines, new_lines = old_text.splitlines(keepends=True), new_text.splitlines(keepends=True)
+    old_first, old_end = _release_block_lines(old_document, len(old_lines))
+    new_first, new_end = _release_block_lines(new_document, len(new_lines))
+    if old_lines[:old_first] != new_lines[:new_first] or old_lines[old_end:] != new_lines[new_end:]:
+        raise EditRejected(f"text outside the {RELEASE_KEY} block would change")
+    if _neutralized(old_text, changes) != _neutralized(new_text, changes):
+        raise EditRejected(f"text inside the {RELEASE_KEY} block other than the promoted values would change")
+
+
+def edit_target_text(target: StackFile, changes: Sequence[ComponentChange]) -> tuple[str, str]:
+    """(new text, editor used): round trip if it verifies, else the text edit if it verifies, else refuse."""
+    reasons = []
+    for method, edit in (("ruamel round trip", edit_by_round_trip), ("in-place text edit", edit_by_text)):
+        try:
+            new_text = edit(target.text, changes)
+            verify_edit(target.text, new_text, changes)
+            return new_text, method
+        except EditRejected as error:
+            reasons.append(f"{method}: {error}")
+    raise PromotionRefused([
+        f"{target.where()}: cannot change only the promoted values ({'; '.join(reasons)}); "
+        f"edit {RELEASE_KEY}.images by hand, or make the block plain block-style YAML"
+    ])
+
+
+# --- output ------------------------------------------------------------------
+
+def _describe(image: str, version: Optional[str]) -> str:
+    return f"{image} ({version if version is not None else 'no version'})"
+
+
+def commit_message(source: StackFile, target: StackFile, changes: Sequence[ComponentChange]) -> str:
+    components = ", ".join(change.component for change in changes)
+    lines = [
+        f"release({target.stack}): promote {components} from {source.stack}",
+        "",
+        f"Copy the pinned images {source.stack} runs into {target.path.name}; nothing is rebuilt.",
+        "Roll back with `git revert` of this commit.",
+        "",
+    ]
+    for change in changes:
+        lines.append(f"- {change.component}: {_describe(change.old_image, change.old_version)}")
+        lines.append(f"  -> {_describe(change.new_image, change.new_version)}")
+    return "\n".join(lines) + "\n"
+
+
+def unified_diff(target: StackFile, new_text: str) -> str:
+    return "".join(difflib.unified_diff(
+        target.text.splitlines(keepends=True), new_text.splitlines(keepends=True),
+        fromfile=f"a/{target.path.name}", tofile=f"b/{target.path.name}",
+    ))
+
+
+def write_atomically(path: Path, data: bytes, expected_old: bytes) -> None:
+    """Replace `path` with `data` via a synced temporary file beside it, keeping the file mode."""
+    path = path.resolve()  # a symlinked stack file is updated where it lives
+    if path.read_bytes() != expected_old:
+        raise PromotionRefused([f"{path.name} changed on disk while promoting; nothing was written (run again)"])
+    mode = stat.S_IMODE(path.stat().st_mode)
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".promote", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    try:
+        directory = os.open(path.parent, os.O_RDONLY)
+    except OSError:
+        return  # some platforms cannot open a directory; the rename itself is still atomic
+    try:
+        os.fsync(directory)
+    except OSError:
+        pass
+    finally:
+        os.close(directory)
+
+
+# --- the command -------------------------------------------------------------
+
+def promote_release(root: Path, source_stack: str, target_stack: str, *, only: Sequence[str] = (),
+                    dry_run: bool = False, verify_against: Optional[Path] = None,
+                    history: Optional[Path] = None, min_soak_hours: Optional[float] = None,
+                    now: Optional[datetime] = None) -> PromotionResult:
+    """Promote `source_stack`'s pinned images into `target_stack`'s file. Raises PromotionRefused.
+
+    Returns with `changes` empty (and nothing written) when the target already
+    pins what the source pins.
+    """
+    for flag, stack in (("--from", source_stack), ("--to", target_stack)):
+        if not _STACK_NAME.match(stack):
+            raise PromotionRefused([f"{flag} {stack!r}: not a stack name (letters, digits, '-', '_', '.')"])
+    if source_stack == target_stack:
+        raise PromotionRefused([f"--from and --to are both {source_stack!r}; promote between two stacks"])
+    stacks, problems = [], []
+    for stack in (source_stack, target_stack):
+        try:
+            stacks.append(read_stack_file(root, stack))
+        except PromotionRefused as refusal:
+            problems += refusal.problems
+    if problems:
+        raise PromotionRefused(problems)
+    source, target = stacks
+    changes = tuple(plan_promotion(source, target, only))
+    if not changes:
+        return PromotionResult(source, target, (), target.text, "", "", written=False)
+
+    if verify_against is not None:
+        check_deployed_digests(changes, source, verify_against)
+    if min_soak_hours is not None:
+        soak_hours, soak_source = min_soak_hours, "--min-soak-hours"
+    elif target.min_soak_hours is not None:
+        soak_hours, soak_source = target.min_soak_hours, f"{MIN_SOAK_KEY_PATH} in {target.path.name}"
+    else:
+        soak_hours, soak_source = 0.0, "no minimum set"
+    check_soak_time(history, soak_hours, soak_source, source, now or datetime.now(timezone.utc))
+
+    new_text, edit_method = edit_target_text(target, changes)
+    result = PromotionResult(
+        source, target, changes, new_text, unified_diff(target, new_text),
+        commit_message(source, target, changes), written=not dry_run, edit_method=edit_method,
+    )
+    if not dry_run:
+        write_atomically(target.path, new_text.encode("utf-8"), target.data)
+    return result
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "promote", help="copy pinned images from one stack file to another (staging -> prod)",
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--from", dest="source", required=True, help="stack to copy from, e.g. staging")
+    parser.add_argument("--to", dest="target", required=True, help="stack to write, e.g. prod")
+    parser.add_argument("--only", action="extend", nargs="+", default=[], metavar="COMPONENT",
+                        help="promote only these components (each must be in both stacks). Default: all.")
+    parser.add_argument("--dry-run", action="store_true", help="print the diff and commit message, write nothing")
+    parser.add_argument("--verify-against", type=Path, metavar="FILE",
+                        help="`pulumi stack output --json` of the source stack: refuse digests it has not deployed")
+    parser.add_argument("--history", type=Path, metavar="FILE",
+                        help="`pulumi stack history --json` of the source stack, for the soak gate")
+    parser.add_argument("--min-soak-hours", type=float, metavar="N",
+                        help=f"hours since the source's last update; overrides {MIN_SOAK_KEY_PATH} of the target. "
+                             "Default: that key, else 0.")
+    parser.add_argument("--root", type=Path, default=None, help="directory of the Pulumi.<stack>.yaml files. Default: cwd.")
+    parser.add_argument("--commit-message-file", type=Path, default=None,
+                        help="also write the commit message to this file (for automation). Default: print only.")
+
+
+def run(args) -> int:
+    root = args.root if args.root is not None else Path.cwd()
+    try:
+        result = promote_release(
+            root, args.source, args.target, only=args.only, dry_run=args.dry_run,
+            verify_against=args.verify_against, history=args.history, min_soak_hours=args.min_soak_hours,
+        )
+    except PromotionRefused as refusal:
+        print(f"error: not promoting {args.source} -> {args.target}; "
+              f"{stack_file_path(root, args.target).name} is unchanged:", file=sys.stderr)
+        for problem in refusal.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    if not result.changes:
+        components = ", ".join(sorted(args.only) if args.only else sorted(result.target.images))
+        print(f"nothing to promote: {result.target.path.name} already pins what {args.source} pins "
+              f"({components})")
+        return 0
+    sys.stdout.write(result.diff)
+    if result.written:
+        print(f"\nwrote {result.target.path}")
+    else:
+        print(f"\ndry run: {result.target.path} not written")
+    print("\ncommit it with this message (rollback = `git revert` of that commit):\n")
+    sys.stdout.write(result.commit_message)
+    if args.commit_message_file is not None:
+        args.commit_message_file.write_text(result.commit_message, encoding="utf-8")
+    return 0

@@ -1,0 +1,28 @@
+"""`stackctl parity staging prod` on the repository's stacks, and on a copy whose prod drops a resource."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from stack_file_edits import edit_stack_file
+
+
+def _parity(project_root, root):
+    return subprocess.run([sys.executable, "-m", "stackctl", "parity", "staging", "prod", "--root", str(root)],
+                          cwd=project_root, capture_output=True, text=True, timeout=300)
+
+
+def test_repository_stacks_differ_only_by_config(project_root):
+    completed = _parity(project_root, project_root)
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.startswith("parity staging prod: ok")
+
+
+def test_prod_without_a_route_fails_parity_naming_the_missing_resource(scratch_project, project_root):
+    def drop_chat_route(config):
+        del config["routing"]["routes"]["chat"]
+    edit_stack_file(scratch_project / "Pulumi.prod.yaml", scratch_project / "Pulumi.prod.yaml", drop_chat_route)
+    completed = _parity(project_root, scratch_project)
+    assert completed.returncode == 1
+    assert "  networking.k8s.io/v1 Ingress chat/chat: (resource): present != <absent>\n" in completed.stderr
+    assert "(1 finding(s); left is staging, right is prod)" in completed.stderr
