@@ -31,7 +31,7 @@ def build_service_manifest(name: str, spec: ServiceSpec, labels: dict[str, str])
 class ClusterIpService(pulumi.ComponentResource):
     """The in-cluster address of one service, for its routes."""
 
-    service_name: pulumi.Output[str]
+    service_name: str
     """metadata.name of the Service (the same as the Deployment's)."""
 
     def __init__(self, name: str, spec: ServiceSpec, labels: dict[str, str],
@@ -42,5 +42,5 @@ class ClusterIpService(pulumi.ComponentResource):
             f"{name}-service", metadata=manifest["metadata"], spec=manifest["spec"],
             opts=pulumi.ResourceOptions(parent=self),
         )
-        self.service_name = self.service.id.apply(lambda _: name)
+        self.service_name = name
         self.register_outputs({"service_name": self.service_name})

@@ -38,7 +38,7 @@ def build_namespace_labels(name: str, environment: str, spec: NamespaceSpec) -> 
 class Namespace(pulumi.ComponentResource):
     """A protected namespace with Pod Security admission at `restricted`."""
 
-    namespace_name: pulumi.Output[str]
+    namespace_name: str
     """metadata.name of the namespace."""
 
     def __init__(self, name: str, spec: NamespaceSpec, environment: str,
@@ -49,5 +49,5 @@ class Namespace(pulumi.ComponentResource):
             metadata={"name": name, "labels": build_namespace_labels(name, environment, spec)},
             opts=pulumi.ResourceOptions(parent=self, protect=True, retain_on_delete=True),
         )
-        self.namespace_name = self.namespace.metadata.apply(lambda metadata: metadata["name"])
+        self.namespace_name = name
         self.register_outputs({"namespace_name": self.namespace_name})

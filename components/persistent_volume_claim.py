@@ -84,7 +84,7 @@ def build_claim_manifest(spec: VolumeSpec, namespace: str, labels: dict[str, str
 class PersistentVolumeClaim(pulumi.ComponentResource):
     """A protected, retained claim for one service's data."""
 
-    claim_name: pulumi.Output[str]
+    claim_name: str
     """metadata.name of the claim, for the Deployment's volume."""
 
     def __init__(self, name: str, spec: VolumeSpec, namespace: str, labels: dict[str, str],
@@ -97,5 +97,5 @@ class PersistentVolumeClaim(pulumi.ComponentResource):
             spec=manifest["spec"],
             opts=pulumi.ResourceOptions(parent=self, protect=True, retain_on_delete=True),
         )
-        self.claim_name = pulumi.Output.from_input(spec.claim_name)
+        self.claim_name = spec.claim_name
         self.register_outputs({"claim_name": self.claim_name})

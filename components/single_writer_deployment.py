@@ -425,9 +425,9 @@ def build_deployment_manifest(name: str, spec: ServiceSpec, environment: str, po
 class SingleWriterDeployment(pulumi.ComponentResource):
     """One pod of one service, with its ConfigMap; replaced delete-first so two writers never overlap."""
 
-    deployment_name: pulumi.Output[str]
+    deployment_name: str
     """metadata.name of the Deployment (VaultStaticSecret restart targets point here)."""
-    image: pulumi.Output[str]
+    image: str
     """The digest-pinned image the container runs."""
 
     def __init__(
@@ -467,6 +467,6 @@ class SingleWriterDeployment(pulumi.ComponentResource):
             spec=manifest["spec"],
             opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True, depends_on=depends_on),
         )
-        self.deployment_name = self.deployment.id.apply(lambda _: name)
-        self.image = pulumi.Output.from_input(image)
+        self.deployment_name = name
+        self.image = image
         self.register_outputs({"deployment_name": self.deployment_name, "image": self.image})

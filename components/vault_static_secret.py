@@ -52,7 +52,7 @@ def build_vault_static_secret_manifest(
 class VaultStaticSecretSync(pulumi.ComponentResource):
     """The VaultStaticSecret that creates and refreshes one Secret."""
 
-    secret_name: pulumi.Output[str]
+    secret_name: str
     """metadata.name of the Kubernetes Secret VSO writes."""
     provided_keys: list[str]
     """Keys the Secret is declared to hold."""
@@ -73,5 +73,5 @@ class VaultStaticSecretSync(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.provided_keys = sorted(source.keys)
-        self.secret_name = self.vault_static_secret.id.apply(lambda _: name)
+        self.secret_name = name
         self.register_outputs({"secret_name": self.secret_name})

@@ -122,9 +122,9 @@ def build_vault_auth_manifests(service_name: str, namespace: str, server: VaultS
 class VaultWorkloadAccess(pulumi.ComponentResource):
     """The Vault policy, auth role and in-cluster VaultAuth of one service."""
 
-    vault_auth_name: pulumi.Output[str]
+    vault_auth_name: str
     """metadata.name of the VaultAuth the service's VaultStaticSecrets reference."""
-    policy_name: pulumi.Output[str]
+    policy_name: str
     """Name of the Vault policy."""
 
     def __init__(self, name: str, namespace: str, sources: list[VaultSource], server: VaultServerSpec,
@@ -164,6 +164,6 @@ class VaultWorkloadAccess(pulumi.ComponentResource):
                 token_ttl=server.token_ttl_seconds,
                 opts=vault_opts,
             )
-        self.vault_auth_name = children[-1].id.apply(lambda _: vault_auth_name(name))
-        self.policy_name = pulumi.Output.from_input(policy_name)
+        self.vault_auth_name = vault_auth_name(name)
+        self.policy_name = policy_name
         self.register_outputs({"vault_auth_name": self.vault_auth_name, "policy_name": self.policy_name})
