@@ -7,34 +7,28 @@ pod first), must fit in `minCount × allocatable(vmSize)`. If it does not,
 pods stay Pending whenever the autoscaler has scaled down to its floor.
 Staging warns; prod fails. The message shows the numbers.
 
-Allocatable is what AKS leaves for pods after kube-reserved, system-reserved
-and the eviction threshold (AKS docs, "Resource reservations"), rounded down
-for the AKS 1.29+ memory formula; add a row when a new VM size is used.
+Allocatable per VM size comes from `policies/aks_allocatable.py`, the table
+the policy pack's headroom rule uses too, so the two checks cannot disagree.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
 
+from policies.aks_allocatable import ALLOCATABLE_BY_VM_SIZE as SHARED_ALLOCATABLE_TABLE
+
 from .kubernetes_quantity import cpu_millicores, format_mebibytes, format_millicores, memory_bytes
 from .single_writer_deployment import ServiceSpec
 
-MI = 2**20
-
-
 @dataclass(frozen=True)
 class Allocatable:
-    cpu_millicores: int
-    memory_bytes: int
+    cpu_millicores: Fraction
+    memory_bytes: Fraction
 
 
-# vCPU / memory of the size -> what one node leaves for pods.
 ALLOCATABLE_BY_VM_SIZE: dict[str, Allocatable] = {
-    "Standard_B2s": Allocatable(1900, 2216 * MI),       # 2 vCPU, 4 GiB
-    "Standard_B2ms": Allocatable(1900, 5530 * MI),      # 2 vCPU, 8 GiB
-    "Standard_B4ms": Allocatable(3860, 12698 * MI),     # 4 vCPU, 16 GiB
-    "Standard_D2s_v5": Allocatable(1900, 5530 * MI),    # 2 vCPU, 8 GiB
-    "Standard_D4s_v5": Allocatable(3860, 12698 * MI),   # 4 vCPU, 16 GiB
+    vm_size: Allocatable(cpu_millicores(amounts["cpu"]), memory_bytes(amounts["memory"]))
+    for vm_size, amounts in SHARED_ALLOCATABLE_TABLE.items()
 }
 
 

@@ -52,8 +52,8 @@ def test_managed_cluster_has_oidc_and_workload_identity_and_feeds_the_issuer():
      "nodePool: minCount/maxCount 2/8 differ from ownerApprovedBounds 2/5: resizing the pool needs the owner's "
      "confirmation (set ownerApprovedBounds to {minCount: 2, maxCount: 8})"),
     ({"vmSize": "Standard_X1"},
-     "nodePool.vmSize: 'Standard_X1' has no allocatable entry for the headroom check (known: ['Standard_B2ms', "
-     "'Standard_B2s', 'Standard_B4ms', 'Standard_D2s_v5', 'Standard_D4s_v5']; add it in "
+     "nodePool.vmSize: 'Standard_X1' has no allocatable entry for the headroom check (known: ['Standard_B2s', "
+     "'Standard_B4ms', 'Standard_D2s_v5', 'Standard_D4s_v5']; add it in "
      "components/node_pool_headroom.py)"),
 ])
 def test_bounds_and_owner_gate(pool, message):
@@ -63,8 +63,8 @@ def test_bounds_and_owner_gate(pool, message):
 
 
 def _greedy_forge(config):
-    config["services"]["forge"]["resources"] = {"requests": {"cpu": "3", "memory": "16Gi"},
-                                                "limits": {"memory": "16Gi"}}
+    config["services"]["forge"]["resources"] = {"requests": {"cpu": "3", "memory": "17Gi"},
+                                                "limits": {"memory": "17Gi"}}
 
 
 def test_prod_fails_when_requests_exceed_the_floor_with_the_numbers(scratch_project):
@@ -72,8 +72,8 @@ def test_prod_fails_when_requests_exceed_the_floor_with_the_numbers(scratch_proj
     with pytest.raises(ConfigError) as raised:
         load_stack(scratch_project, "prod", bad)
     assert raised.value.problems == [
-        "azure.cluster.nodePool: workloads request 3200m CPU and 16896Mi memory (with rollout surge), but the floor "
-        "of 3 x Standard_D2s_v5 allocates 5700m CPU and 16590Mi memory (raise minCount, use a larger vmSize, or "
+        "azure.cluster.nodePool: workloads request 3200m CPU and 17920Mi memory (with rollout surge), but the floor "
+        "of 3 x Standard_D2s_v5 allocates 5700m CPU and 17580Mi memory (raise minCount, use a larger vmSize, or "
         "lower requests)"]
 
 
@@ -83,8 +83,8 @@ def test_staging_only_warns_with_the_same_numbers(scratch_project):
     bad = edit_stack_file(scratch_project / "Pulumi.staging.yaml", scratch_project / "bad.yaml", _greedy_forge)
     result = collect_resources("staging", bad, scratch_project)
     assert result.warnings == [
-        "azure.cluster.nodePool: workloads request 3200m CPU and 16896Mi memory (with rollout surge), but the floor "
-        "of 2 x Standard_B2s allocates 3800m CPU and 4432Mi memory (raise minCount, use a larger vmSize, or lower "
+        "azure.cluster.nodePool: workloads request 3200m CPU and 17920Mi memory (with rollout surge), but the floor "
+        "of 2 x Standard_B2s allocates 3800m CPU and 5680Mi memory (raise minCount, use a larger vmSize, or lower "
         "requests)"]
 
 

@@ -25,6 +25,7 @@ def test_no_budget_passes():
 
 @pytest.mark.parametrize("numbers, shown", [
     ({"minAvailable": 1}, "minAvailable 1"),
+    ({"minAvailable": 1.0}, "minAvailable 1"),  # the engine sends every number as a double
     ({"minAvailable": "100%"}, "minAvailable 100%"),
     ({"maxUnavailable": 0}, "maxUnavailable 0"),
     ({"maxUnavailable": "0%"}, "maxUnavailable 0%"),

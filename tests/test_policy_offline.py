@@ -32,6 +32,16 @@ def test_loader_names_objects_namespace_slash_name_and_expands_lists(tmp_path):
     assert resources[1].with_urn("dev").urn == "urn:pulumi:dev::platform::kubernetes:core/v1:ConfigMap::matrix/c"
 
 
+def test_loader_reads_render_summaries_and_skips_other_documents(tmp_path):
+    (tmp_path / "vault.yaml").write_text(
+        "type: azure-native:keyvault:Vault\nname: key-vault\ninputs: {vaultName: kv}\n"
+        "options: {protect: true, retainOnDelete: true, deleteBeforeReplace: false}\n")
+    (tmp_path / "outputs.yaml").write_text("environment: prod\n")
+    assert offline.load_manifests(tmp_path) == [offline.Resource(
+        "azure-native:keyvault:Vault", "key-vault", {"vaultName": "kv"},
+        opts=offline.ResourceOptions(protect=True, retain_on_delete=True, delete_before_replace=False))]
+
+
 def test_config_starts_from_schema_defaults():
     settings = offline.reconcile_config(POLICIES, {})
     assert settings["aks-node-pool-autoscaling"] == offline.PolicySettings(EnforcementLevel.MANDATORY,

@@ -1,0 +1,8 @@
+"""The `platform` policy pack: rules every stack of this project must pass.
+
+Each policy lives in its own module, named after the policy (`image-pinned-by-digest`
+is `image_pinned_by_digest.py`); `registry.py` lists them; `__main__.py` hands
+that list to the Pulumi engine; `offline.py` runs the very same policy objects
+without an engine, on rendered Kubernetes YAML or on the resources the program
+registers under mocks (`python -m stackctl policy`).
+"""

@@ -1,0 +1,79 @@
+"""The pack's policies, in the order they are reported: resource rules, then stack rules.
+
+Adding a policy: write `policies/<name_with_underscores>.py` exporting
+`POLICY`, add it here, add `tests/test_policy_<same name>.py`, and give it a
+level in `config/staging.json` and `config/prod.json`.
+"""
+from __future__ import annotations
+
+from . import (
+    aks_node_pool_autoscaling,
+    container_resources,
+    external_secret_api_version,
+    external_secret_creation_policy,
+    external_secret_deletion_policy,
+    external_secret_refresh_interval,
+    image_pinned_by_digest,
+    ingress_class_name,
+    ingress_no_snippet_annotations,
+    ingress_tls,
+    key_vault_purge_protection,
+    key_vault_rbac_authorization,
+    key_vault_soft_delete,
+    no_autoscaler_on_single_writer,
+    no_disruption_budget_on_single_writer,
+    no_literal_secret_values,
+    node_pool_headroom,
+    not_default_namespace,
+    persistent_volume_claim_access_mode,
+    persistent_volume_claim_protected,
+    persistent_volume_claim_storage_class,
+    pod_security_restricted,
+    read_only_root_filesystem,
+    secret_key_coverage,
+    service_account_token_not_mounted,
+    single_writer_deployment,
+    vault_static_secret_hmac_for_rollout,
+    vault_static_secret_refresh,
+    vault_static_secret_rollout_targets,
+)
+
+PACK_NAME = "platform"
+
+POLICIES = [
+    # Workloads
+    image_pinned_by_digest.POLICY,
+    single_writer_deployment.POLICY,
+    pod_security_restricted.POLICY,
+    read_only_root_filesystem.POLICY,
+    container_resources.POLICY,
+    service_account_token_not_mounted.POLICY,
+    no_literal_secret_values.POLICY,
+    not_default_namespace.POLICY,
+    # Storage
+    persistent_volume_claim_access_mode.POLICY,
+    persistent_volume_claim_storage_class.POLICY,
+    # Secrets
+    vault_static_secret_refresh.POLICY,
+    vault_static_secret_hmac_for_rollout.POLICY,
+    external_secret_api_version.POLICY,
+    external_secret_refresh_interval.POLICY,
+    external_secret_creation_policy.POLICY,
+    external_secret_deletion_policy.POLICY,
+    # Routing
+    ingress_tls.POLICY,
+    ingress_class_name.POLICY,
+    ingress_no_snippet_annotations.POLICY,
+    # Azure
+    aks_node_pool_autoscaling.POLICY,
+    key_vault_rbac_authorization.POLICY,
+    key_vault_soft_delete.POLICY,
+    key_vault_purge_protection.POLICY,
+    # Stack rules
+    no_autoscaler_on_single_writer.POLICY,
+    no_disruption_budget_on_single_writer.POLICY,
+    secret_key_coverage.POLICY,
+    vault_static_secret_rollout_targets.POLICY,
+    persistent_volume_claim_protected.POLICY,
+    node_pool_headroom.POLICY,
+]
