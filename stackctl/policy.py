@@ -31,6 +31,8 @@ def add_parser(subparsers) -> None:
                                    description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("stack", nargs="?", help="stack to evaluate under mocks: staging or prod")
     parser.add_argument("--manifests", type=Path, metavar="DIR", help="evaluate the Kubernetes YAML under DIR instead")
+    parser.add_argument("--root", type=Path, metavar="DIR", default=None,
+                        help="project root whose __main__.py and Pulumi.STACK.yaml to run (default: this repository)")
     parser.add_argument("--config", type=Path, metavar="FILE",
                         help="policy config (default: policies/config/STACK.json; none for --manifests without STACK)")
 
@@ -52,16 +54,15 @@ def resources_from_registrations(registered: Iterable[Any]) -> list:
     ]
 
 
-def _stack_resources(stack: str) -> list:
+def _stack_resources(stack: str, root: Optional[Path] = None) -> list:
     from components.config_model import ConfigError  # late: the program and the Pulumi SDK
     from stackctl.render import collect_resources
 
     try:
-        collected = collect_resources(stack)
+        collected = collect_resources(stack, root=root)
     except ConfigError as error:
         raise ValueError(f"stack {stack!r} has invalid config:\n{error}") from error
-    # collect_resources returns a RenderResult (.resources); accept a plain list too.
-    return resources_from_registrations(getattr(collected, "resources", collected))
+    return resources_from_registrations(collected.resources)
 
 
 def _load_config(path: Optional[Path]) -> dict[str, Any]:
@@ -97,7 +98,7 @@ def run(args) -> int:
             resources = offline.load_manifests(args.manifests)
             stack = args.stack or "manifests"
         else:
-            resources = _stack_resources(args.stack)
+            resources = _stack_resources(args.stack, args.root)
             stack = args.stack
         violations = offline.evaluate(resources, config, stack)
     except (OSError, ValueError) as error:

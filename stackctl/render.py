@@ -79,12 +79,33 @@ def _to_plain(value: Any) -> Any:
     return f"<resource {urn}>" if urn is not None else str(value)
 
 
-def run_program_under_mocks(stack: str, config, file_contents: dict[str, str], plugins=None,
-                            referenced_outputs: Optional[dict[str, dict]] = None) -> RenderResult:
-    """Run `deploy_stack` under the mock runtime and return what it registered."""
-    from components.service_stack import deploy_stack
+def run_program_file(program: Path, stack: str, values: dict[str, Any],
+                     referenced_outputs: Optional[dict[str, dict]] = None) -> RenderResult:
+    """Run the Pulumi program file itself (`__main__.py`) under mocks, with `values` as its stack config.
 
-    return record_resources(lambda: deploy_stack(config, file_contents, plugins), stack, referenced_outputs)
+    The very file the engine runs, so a resource someone adds to `__main__.py`
+    by hand is rendered (and policy-checked) like every other.
+    """
+    import json
+    import runpy
+
+    from pulumi.runtime.config import set_all_config
+    from pulumi.runtime.settings import get_root_resource
+
+    from components.stack_config import PROJECT_NAME
+
+    # The engine hands config to the program as strings, objects JSON-encoded.
+    set_all_config({f"{PROJECT_NAME}:{key}": value if isinstance(value, str) else json.dumps(value)
+                    for key, value in values.items()})
+
+    def run_main():
+        runpy.run_path(str(program), run_name="__main__")
+        return dict(get_root_resource().outputs)
+
+    try:
+        return record_resources(run_main, stack, referenced_outputs)
+    finally:
+        set_all_config({})
 
 
 def record_resources(program: Callable[[], Any], stack: str = "test",
@@ -140,6 +161,9 @@ def record_resources(program: Callable[[], Any], stack: str = "test",
             return response
 
     mocks = RecordingMocks()
+    # A fresh root Stack per run: its exports must not leak from an earlier run in this process.
+    from pulumi.runtime.settings import set_root_resource
+    set_root_resource(None)
     pulumi.runtime.set_mocks(mocks, project=PROJECT_NAME, stack=stack, preview=False,
                              monitor=RecordingMonitor(mocks))
     outputs: dict[str, Any] = {}
@@ -217,15 +241,16 @@ def write_render(result: RenderResult, out_dir: Path) -> list[Path]:
     return sorted(written)
 
 
-def collect_resources(stack: str, config_file: Optional[Path] = None, root: Optional[Path] = None,
-                      plugins=None) -> RenderResult:
+def collect_resources(stack: str, config_file: Optional[Path] = None, root: Optional[Path] = None) -> RenderResult:
     """Validate the stack's config, then run the program under mocks. Raises ConfigError."""
     from components.stack_config import load_stack
 
-    from components.stack_config import stack_warnings
+    from components.stack_config import read_stack_file, stack_warnings
 
     root = root or PROJECT_ROOT
-    config, file_contents = load_stack(root, stack, config_file)
+    stack_file = config_file if config_file is not None else root / f"Pulumi.{stack}.yaml"
+    # Validate first, outside the mock runtime: bad config renders nothing.
+    config, _ = load_stack(root, stack, config_file)
     referenced_outputs = {}
     staging_stack = config.release.promotion_gate.staging_stack
     if staging_stack is not None:
@@ -234,8 +259,8 @@ def collect_resources(stack: str, config_file: Optional[Path] = None, root: Opti
         referenced_root = (config_file.parent if config_file is not None else root)
         referenced_file = referenced_root / f"Pulumi.{short_name}.yaml"
         referenced_outputs[staging_stack] = collect_resources(
-            short_name, referenced_file if referenced_file.exists() else None, root, plugins).outputs
-    result = run_program_under_mocks(stack, config, file_contents, plugins, referenced_outputs)
+            short_name, referenced_file if referenced_file.exists() else None, root).outputs
+    result = run_program_file(root / "__main__.py", stack, read_stack_file(stack_file), referenced_outputs)
     result.warnings = stack_warnings(config)
     return result
 
