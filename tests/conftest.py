@@ -31,8 +31,8 @@ def rendered(tmp_path_factory):
 
 @pytest.fixture
 def scratch_project(tmp_path) -> Path:
-    """A copy of the stack files and config files, to edit without touching the repository."""
-    for name in ("Pulumi.yaml", "Pulumi.staging.yaml", "Pulumi.prod.yaml"):
+    """A copy of the program file, stack files and config files, to edit without touching the repository."""
+    for name in ("__main__.py", "Pulumi.yaml", "Pulumi.staging.yaml", "Pulumi.prod.yaml"):
         shutil.copy(ROOT / name, tmp_path / name)
     shutil.copytree(ROOT / "config", tmp_path / "config")
     return tmp_path

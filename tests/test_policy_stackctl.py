@@ -74,4 +74,4 @@ def test_bad_input_exits_two(argv, error, capsys):
 
 def test_real_program_renders_policy_clean_for_prod(capsys):
     pytest.importorskip("components.service_stack")
-    assert policy_verb.run(types.SimpleNamespace(stack="prod", manifests=None, config=None)) == 0
+    assert policy_verb.run(types.SimpleNamespace(stack="prod", manifests=None, config=None, root=None)) == 0
