@@ -49,6 +49,7 @@ class RenderResult:
     outputs: dict[str, Any] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    providers: list[RegisteredResource] = field(default_factory=list)
 
 
 # Computed outputs that other resources read; the mock returns a readable
@@ -144,9 +145,9 @@ def record_resources(program: Callable[[], Any], stack: str = "test",
     class RecordingMonitor(pulumi_mocks.MockMonitor):
         def RegisterResource(self, request):
             response = super().RegisterResource(request)
-            if request.custom and not request.type.startswith("pulumi:providers:"):
-                registration = self.resources[response.urn]
-                result.resources.append(RegisteredResource(
+            if request.custom:
+                target = result.providers if request.type.startswith("pulumi:providers:") else result.resources
+                target.append(RegisteredResource(
                     type=request.type,
                     name=request.name,
                     urn=response.urn,
@@ -157,7 +158,6 @@ def record_resources(program: Callable[[], Any], stack: str = "test",
                     ignore_changes=tuple(request.ignoreChanges),
                     parent=request.parent,
                 ))
-                del registration
             return response
 
     mocks = RecordingMocks()
