@@ -17,7 +17,7 @@ import pulumi_kubernetes as k8s
 from pydantic import Field, field_validator
 
 from .config_model import ConfigModel
-from .kubernetes_names import check_dns_label, check_dns_subdomain
+from .kubernetes_names import check_dns_subdomain
 from .kubernetes_quantity import parse_quantity
 
 

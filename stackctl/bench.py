@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 from typing import Any, Callable
 
 from stackctl.render import PROJECT_ROOT, RegisteredResource, record_resources
