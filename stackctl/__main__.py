@@ -16,6 +16,7 @@ VERBS = {
     "parity": "stackctl.parity",
     "policy": "stackctl.policy",
     "bench": "stackctl.bench",
+    "drift": "stackctl.drift",
 }
 
 
@@ -31,7 +32,12 @@ def main(argv: list[str] | None = None) -> int:
             continue  # verb not built yet
         module.add_parser(subparsers)
     args = parser.parse_args(argv)
-    return importlib.import_module(VERBS[args.verb]).run(args)
+    try:
+        return importlib.import_module(VERBS[args.verb]).run(args)
+    finally:
+        render = sys.modules.get("stackctl.render")
+        if render is not None:
+            render.close_worker_event_loops()
 
 
 if __name__ == "__main__":

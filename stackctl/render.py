@@ -16,6 +16,7 @@ leaves half a render behind.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import shutil
 import sys
 import tempfile
@@ -143,8 +144,14 @@ def record_resources(program: Callable[[], Any], stack: str = "test",
             return {}
 
     class RecordingMonitor(pulumi_mocks.MockMonitor):
+        def ReadResource(self, request):
+            response = super().ReadResource(request)
+            _WORKER_EVENT_LOOPS.add(asyncio.get_event_loop())
+            return response
+
         def RegisterResource(self, request):
             response = super().RegisterResource(request)
+            _WORKER_EVENT_LOOPS.add(asyncio.get_event_loop())
             if request.custom:
                 target = result.providers if request.type.startswith("pulumi:providers:") else result.resources
                 target.append(RegisteredResource(
@@ -181,6 +188,20 @@ def record_resources(program: Callable[[], Any], stack: str = "test",
     result.outputs = _to_plain(outputs)
     result.resources.sort(key=lambda resource: resource.urn)
     return result
+
+
+# The mock monitor runs in executor threads and gives each an event loop
+# (pulumi's `_ensure_event_loop`) that nothing closes; left to interpreter
+# shutdown, their finalizers can print a spurious traceback after a clean run.
+_WORKER_EVENT_LOOPS: set = set()
+
+
+def close_worker_event_loops() -> None:
+    """Close those loops explicitly; call once, when no more programs will run in this process."""
+    while _WORKER_EVENT_LOOPS:
+        loop = _WORKER_EVENT_LOOPS.pop()
+        if not loop.is_running() and not loop.is_closed():
+            loop.close()
 
 
 def _is_kubernetes(resource: RegisteredResource) -> bool:
