@@ -32,13 +32,13 @@ def main(argv: list[str] | None = None) -> int:
             continue  # verb not built yet
         module.add_parser(subparsers)
     args = parser.parse_args(argv)
-    try:
-        return importlib.import_module(VERBS[args.verb]).run(args)
-    finally:
-        render = sys.modules.get("stackctl.render")
-        if render is not None:
-            render.close_worker_event_loops()
+    return importlib.import_module(VERBS[args.verb]).run(args)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_code = main()
+    # Only here, when the process is about to end: callers of main() in the
+    # same process (tests) may still run programs on those loops.
+    if "stackctl.render" in sys.modules:
+        sys.modules["stackctl.render"].close_worker_event_loops()
+    sys.exit(exit_code)

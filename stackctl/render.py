@@ -16,7 +16,6 @@ leaves half a render behind.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import shutil
 import sys
 import tempfile
@@ -116,7 +115,7 @@ def record_resources(program: Callable[[], Any], stack: str = "test",
     import pulumi
     from pulumi.runtime import mocks as pulumi_mocks
     from pulumi.runtime.stack import run_pulumi_func
-    from pulumi.runtime.sync_await import _sync_await
+    from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
     from components.stack_config import PROJECT_NAME
 
@@ -146,12 +145,12 @@ def record_resources(program: Callable[[], Any], stack: str = "test",
     class RecordingMonitor(pulumi_mocks.MockMonitor):
         def ReadResource(self, request):
             response = super().ReadResource(request)
-            _WORKER_EVENT_LOOPS.add(asyncio.get_event_loop())
+            _WORKER_EVENT_LOOPS.add(_ensure_event_loop())
             return response
 
         def RegisterResource(self, request):
             response = super().RegisterResource(request)
-            _WORKER_EVENT_LOOPS.add(asyncio.get_event_loop())
+            _WORKER_EVENT_LOOPS.add(_ensure_event_loop())
             if request.custom:
                 target = result.providers if request.type.startswith("pulumi:providers:") else result.resources
                 target.append(RegisteredResource(
