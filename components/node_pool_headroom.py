@@ -51,17 +51,19 @@ def headroom_problem(services: dict[str, ServiceSpec], vm_size: str, min_count: 
     """None if the workloads fit on the floor, else the message with the numbers."""
     allocatable = ALLOCATABLE_BY_VM_SIZE[vm_size]
     cpu = memory = Fraction(0)
+    pods = surge = 0
     for spec in services.values():
         pod_cpu, pod_memory = pod_requests(spec)
-        pods = spec.replicas + surge_pods(spec)
-        cpu, memory = cpu + pod_cpu * pods, memory + pod_memory * pods
+        pods, surge = pods + spec.replicas, surge + surge_pods(spec)
+        count = spec.replicas + surge_pods(spec)
+        cpu, memory = cpu + pod_cpu * count, memory + pod_memory * count
     capacity_cpu = allocatable.cpu_millicores * min_count
     capacity_memory = allocatable.memory_bytes * min_count
     if cpu <= capacity_cpu and memory <= capacity_memory:
         return None
     return (
         f"{key_path}: workloads request {format_millicores(cpu)} CPU and {format_mebibytes(memory)} memory "
-        f"(with rollout surge), but the floor of {min_count} x {vm_size} allocates "
+        f"({pods} pods + {surge} rollout surge), but the floor of {min_count} x {vm_size} allocates "
         f"{format_millicores(Fraction(capacity_cpu))} CPU and {format_mebibytes(Fraction(capacity_memory))} memory "
         "(raise minCount, use a larger vmSize, or lower requests)"
     )
