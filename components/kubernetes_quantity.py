@@ -11,6 +11,7 @@ from fractions import Fraction
 
 # The grammar lives with the policy pack, which must stay importable without
 # the program; one parser means the program and the pack agree on every value.
+from policies.kubernetes_quantity import format_millicores as _format_cores
 from policies.kubernetes_quantity import parse_quantity as _parse_quantity_or_none
 
 ACCEPTED_FORMS = "a Kubernetes quantity such as 1Gi, 512Mi, 100m or 0.5"
@@ -32,9 +33,6 @@ def memory_bytes(text: str) -> Fraction:
     return parse_quantity(text)
 
 
-def format_mebibytes(value: Fraction) -> str:
-    return f"{float(value) / 2**20:.0f}Mi"
-
-
-def format_millicores(value: Fraction) -> str:
-    return f"{float(value):.0f}m"
+def format_millicores(millicores: Fraction) -> str:
+    """`2500` -> `2500m` (the pack's formatter takes cores)."""
+    return _format_cores(millicores / 1000)

@@ -16,9 +16,11 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from policies.aks_allocatable import ALLOCATABLE_BY_VM_SIZE as SHARED_ALLOCATABLE_TABLE
+from policies.kubernetes_quantity import format_mebibytes
 
-from .kubernetes_quantity import cpu_millicores, format_mebibytes, format_millicores, memory_bytes
+from .kubernetes_quantity import cpu_millicores, format_millicores, memory_bytes
 from .single_writer_deployment import ServiceSpec
+
 
 @dataclass(frozen=True)
 class Allocatable:

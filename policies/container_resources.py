@@ -23,9 +23,7 @@ def validate(args: ResourceValidationArgs, report_violation: ReportViolation) ->
         return
     _, pod_spec = template
     who = subject(args.resource_type, args.props, args.name)
-    for container in containers(pod_spec):
-        if container.label.startswith("ephemeralContainer"):
-            continue
+    for container in containers(pod_spec, include_ephemeral=False):
         values = {}
         for section, resource in REQUIRED:
             value = field(container.value, "resources", section, resource)

@@ -133,8 +133,11 @@ _CONTAINER_LISTS = (("initContainers", "initContainer"), ("containers", "contain
                     ("ephemeralContainers", "ephemeralContainer"))
 
 
-def containers(pod_spec: Any) -> Iterator[ContainerEntry]:
-    """Every container, init and ephemeral ones included.
+def containers(pod_spec: Any, include_ephemeral: bool = True) -> Iterator[ContainerEntry]:
+    """Every container, init and (unless `include_ephemeral` is false) ephemeral ones included.
+
+    Ephemeral (debug) containers have no resources or root-filesystem
+    settings of their own, so rules about those leave them out.
 
     An unknown pod spec or container list yields one entry whose value is
     UNKNOWN, so each rule reports its checks as unknown instead of skipping them.
@@ -143,6 +146,8 @@ def containers(pod_spec: Any) -> Iterator[ContainerEntry]:
         yield ContainerEntry("containers", UNKNOWN)
         return
     for list_name, label in _CONTAINER_LISTS:
+        if list_name == "ephemeralContainers" and not include_ephemeral:
+            continue
         container_list = field(pod_spec, list_name)
         if container_list is UNKNOWN:
             yield ContainerEntry(list_name, UNKNOWN)

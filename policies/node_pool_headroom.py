@@ -43,9 +43,7 @@ def _pod_requests(pod_spec: Any) -> Optional[dict[str, Fraction]]:
     """Scheduling requests of one pod; None if any request is unknown at preview."""
     regular = {resource: Fraction(0) for resource in RESOURCES}
     init = {resource: Fraction(0) for resource in RESOURCES}
-    for container in containers(pod_spec):
-        if container.label.startswith("ephemeralContainer"):
-            continue
+    for container in containers(pod_spec, include_ephemeral=False):
         for resource in RESOURCES:
             value = field(container.value, "resources", "requests", resource)
             if value is UNKNOWN:

@@ -19,9 +19,7 @@ def validate(args: ResourceValidationArgs, report_violation: ReportViolation) ->
         return
     _, pod_spec = template
     who = subject(args.resource_type, args.props, args.name)
-    for container in containers(pod_spec):
-        if container.label.startswith("ephemeralContainer"):
-            continue
+    for container in containers(pod_spec, include_ephemeral=False):
         value = field(container.value, "securityContext", "readOnlyRootFilesystem")
         if value is not True:
             report_violation(f"{who} {container.label} securityContext.readOnlyRootFilesystem "
