@@ -123,22 +123,39 @@ def measure(label: str, values: dict[str, Any], repeat: int) -> dict[str, Any]:
     }
 
 
+def _positive_int(upper: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not 1 <= value <= upper:
+            raise argparse.ArgumentTypeError(f"{value} is out of range (1 to {upper})")
+        return value
+    return parse
+
+
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser("bench", help="benchmark the offline render against the bare SDK",
                                    description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", type=int, nargs="*", default=[10, 100, 500],
-                        help="numbers of generated services (default: 10 100 500)")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per figure, best kept (default: 3)")
+    parser.add_argument("--sizes", type=_positive_int(5000), nargs="+", default=[10, 100, 500],
+                        help="numbers of generated services, 1 to 5000 (default: 10 100 500)")
+    parser.add_argument("--repeat", type=_positive_int(50), default=3,
+                        help="runs per figure, best kept, 1 to 50 (default: 3)")
 
 
 def run(args) -> int:
     from components.stack_config import read_stack_file
 
     base = read_stack_file(PROJECT_ROOT / "Pulumi.staging.yaml")
-    rows = [measure("staging", base, args.repeat)]
-    rows += [measure(f"{count} services", generated_stack_values(base, count), args.repeat) for count in args.sizes]
-    print(f"{'stack':<14} {'resources':>9} {'components ms':>14} {'bare SDK ms':>12} {'ratio':>6} {'us/resource':>12}")
-    for row in rows:
+    # Each row is printed as soon as it is measured: the largest size takes minutes.
+    print(f"{'stack':<14} {'resources':>9} {'components ms':>14} {'bare SDK ms':>12} {'ratio':>6} {'us/resource':>12}",
+          flush=True)
+    sizes = [("staging", base)] + [(f"{count} services", count) for count in args.sizes]
+    for label, values in sizes:
+        started = time.perf_counter()
+        row = measure(label, values if isinstance(values, dict) else generated_stack_values(base, values), args.repeat)
         print(f"{row['label']:<14} {row['resources']:>9} {row['component_ms']:>14.1f} {row['bare_ms']:>12.1f} "
-              f"{row['ratio']:>6.2f} {row['component_us_per_resource']:>12.1f}")
+              f"{row['ratio']:>6.2f} {row['component_us_per_resource']:>12.1f}   ({time.perf_counter() - started:.0f} s)",
+              flush=True)
     return 0

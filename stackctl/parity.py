@@ -413,12 +413,14 @@ def compare_rendered(dir_a: Path, dir_b: Path, allowlist: Sequence[AllowedDiffer
 # --- the command -------------------------------------------------------------
 
 def add_parser(subparsers) -> None:
+    from stackctl.errors import stack_name
+
     parser = subparsers.add_parser(
         "parity", help="check that two stacks render the same resources, differing only in allowed values",
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("stack_a", metavar="STACK_A", help="first stack, e.g. staging")
-    parser.add_argument("stack_b", metavar="STACK_B", help="second stack, e.g. prod")
+    parser.add_argument("stack_a", metavar="STACK_A", type=stack_name, help="first stack, e.g. staging")
+    parser.add_argument("stack_b", metavar="STACK_B", type=stack_name, help="second stack, e.g. prod")
     parser.add_argument("--root", type=Path, default=None,
                         help="project directory holding Pulumi.<stack>.yaml. Default: this project.")
     parser.add_argument("--show-allowed", action="store_true",
@@ -429,6 +431,11 @@ def run(args) -> int:
     from components.config_model import ConfigError
     from stackctl.render import render_stack  # heavy (Pulumi runtime): only when the verb runs
 
+    from stackctl.errors import BadInput
+
+    if args.stack_a == args.stack_b:
+        raise BadInput("STACK_B", args.stack_b, "is STACK_A again; parity compares two different stacks, "
+                       "e.g. `stackctl parity staging prod`")
     with tempfile.TemporaryDirectory(prefix="stackctl-parity-") as scratch:
         rendered = {}
         for stack in (args.stack_a, args.stack_b):
