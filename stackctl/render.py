@@ -16,6 +16,7 @@ leaves half a render behind.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import tempfile
@@ -221,9 +222,85 @@ def _dump(document: Any) -> str:
     return yaml.safe_dump(document, sort_keys=True, default_flow_style=False, width=100, allow_unicode=True)
 
 
-def write_render(result: RenderResult, out_dir: Path) -> list[Path]:
-    """Write into a temporary sibling directory, then swap it into place."""
-    out_dir = out_dir.resolve()
+# Written into every render: it names the stack and lists every file the render
+# wrote, so a later render replaces the directory only when it holds nothing else.
+RENDER_MARKER = ".stackctl-render"
+_MARKER_HEADER = "# written by `stackctl render`; the next render replaces this directory only if it holds just these files\n"
+
+
+def _marker_text(stack: str, written: list[Path]) -> str:
+    return _MARKER_HEADER + _dump({"stack": stack, "files": [path.as_posix() for path in sorted(written)]})
+
+
+def _render_files_listed(out_dir: Path) -> Optional[set[str]]:
+    """The files a previous render wrote into `out_dir`, or None when `out_dir` is not a render."""
+    try:
+        marker = yaml.safe_load((out_dir / RENDER_MARKER).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    files = marker.get("files") if isinstance(marker, dict) else None
+    if not isinstance(files, list) or not all(isinstance(item, str) for item in files):
+        return None
+    return set(files) | {RENDER_MARKER}
+
+
+def check_output_directory(out_dir: Path, project_root: Path = PROJECT_ROOT, cwd: Optional[Path] = None) -> None:
+    """Refuse (BadInput, nothing touched) unless `out_dir` is absent, empty, or exactly a previous render.
+
+    A render replaces its output directory as a whole; pointed at anything
+    else (`--out .` in a checkout, a home directory, a file) it would delete
+    what it did not write.
+    """
+    from stackctl.errors import BadInput
+
+    given = out_dir
+    out_dir = Path(os.path.abspath(out_dir))
+    resolved = out_dir.resolve()
+    cwd = (cwd or Path.cwd()).resolve()
+    project_root = project_root.resolve()
+    if out_dir.is_symlink():
+        raise BadInput("--out", given, "is a symbolic link; give the directory itself or a new path")
+    if resolved == project_root or project_root.is_relative_to(resolved):
+        raise BadInput("--out", given, f"is the project root {project_root} or contains it; "
+                       "render into a new directory such as rendered/<stack>")
+    if cwd.is_relative_to(resolved):
+        raise BadInput("--out", given, "is the current directory or one of its parents; "
+                       "render into a new directory such as rendered/<stack>")
+    if not resolved.exists():
+        for parent in resolved.parents:
+            if parent.exists():
+                if not parent.is_dir():
+                    raise BadInput("--out", given, f"{parent} is a file, not a directory; choose another path")
+                break
+        return
+    if not resolved.is_dir():
+        raise BadInput("--out", given, "is an existing file, not a directory; "
+                       "remove it or render into a new directory")
+    try:
+        present = {path.relative_to(resolved).as_posix() for path in resolved.rglob("*") if not path.is_dir()}
+        present |= {path.relative_to(resolved).as_posix() + "/" for path in resolved.rglob("*")
+                    if path.is_dir() and not any(path.iterdir())}
+    except OSError as error:
+        raise BadInput("--out", given, f"cannot be read ({error.strerror}); fix its permissions or choose "
+                       "another directory") from None
+    if not present:
+        return
+    listed = _render_files_listed(resolved)
+    if listed is None:
+        raise BadInput("--out", given, f"holds {len(present)} file(s) that `stackctl render` did not write "
+                       f"(no {RENDER_MARKER} marker), e.g. {sorted(present)[0]!r}; render into a new or empty "
+                       "directory, it replaces its output as a whole")
+    foreign = sorted(present - listed)
+    if foreign:
+        raise BadInput("--out", given, f"is a previous render but also holds {len(foreign)} file(s) it did not "
+                       f"write, e.g. {foreign[0]!r}; move them out first: the render replaces the directory "
+                       "as a whole")
+
+
+def write_render(result: RenderResult, out_dir: Path, stack: str = "") -> list[Path]:
+    """Write into a temporary sibling directory, then swap it into place (check_output_directory first)."""
+    check_output_directory(out_dir)
+    out_dir = Path(os.path.abspath(out_dir))
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging_dir = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     written: list[Path] = []
@@ -252,9 +329,20 @@ def write_render(result: RenderResult, out_dir: Path) -> list[Path]:
             written.append(relative)
         (staging_dir / "outputs.yaml").write_text(_dump(result.outputs), encoding="utf-8")
         written.append(Path("outputs.yaml"))
+        (staging_dir / RENDER_MARKER).write_text(_marker_text(stack, written), encoding="utf-8")
+        # The old render moves aside first and is deleted only once the new one is in place.
+        previous = None
         if out_dir.exists():
-            shutil.rmtree(out_dir)
-        staging_dir.rename(out_dir)
+            previous = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old.", dir=out_dir.parent))
+            out_dir.rename(previous / "render")
+        try:
+            staging_dir.rename(out_dir)
+        except BaseException:
+            if previous is not None:
+                (previous / "render").rename(out_dir)
+            raise
+        if previous is not None:
+            shutil.rmtree(previous, ignore_errors=True)
     except BaseException:
         shutil.rmtree(staging_dir, ignore_errors=True)
         raise
@@ -287,16 +375,21 @@ def collect_resources(stack: str, config_file: Optional[Path] = None, root: Opti
 
 def render_stack(stack: str, out_dir: Path, config_file: Optional[Path] = None,
                  root: Optional[Path] = None) -> RenderResult:
+    check_output_directory(out_dir)  # before the (slow) program run, and again before writing
     result = collect_resources(stack, config_file, root)
-    result.files = write_render(result, out_dir)
+    result.files = write_render(result, out_dir, stack)
     return result
 
 
 def add_parser(subparsers) -> None:
+    from stackctl.errors import stack_name
+
     parser = subparsers.add_parser("render", help="render a stack offline (mock runtime) to YAML",
                                    description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("stack", help="stack name: staging or prod (reads Pulumi.<stack>.yaml)")
-    parser.add_argument("--out", type=Path, required=True, help="output directory (replaced as a whole)")
+    parser.add_argument("stack", type=stack_name, help="stack name: staging or prod (reads Pulumi.<stack>.yaml)")
+    parser.add_argument("--out", type=Path, required=True,
+                        help="output directory: absent, empty, or a previous render (replaced as a whole; "
+                             "anything else is refused)")
     parser.add_argument("--config-file", type=Path, help="read this stack file instead of Pulumi.<stack>.yaml")
 
 
