@@ -238,7 +238,14 @@ def _guarded(policy: Policy, call, violations: list[Violation], resource_name: s
     except Exception as error:  # the SDK's not_applicable() raises a private exception type
         if type(error).__name__ == "_NotApplicableError":
             return
-        raise
+        # The engine fails the run when a policy raises; offline that is a mandatory
+        # finding naming the policy and the error, never a silent pass or a crash.
+        detail = str(error).splitlines()[0] if str(error) else "no message"
+        violations.append(Violation(
+            policy.name, resource_name,
+            f"policy could not evaluate this resource ({type(error).__name__}: {detail}); "
+            "is the object valid Kubernetes? fix it, or report a bug in the policy.",
+            EnforcementLevel.MANDATORY.value))
 
 
 # --- one policy at a time, for tests -------------------------------------------------------------

@@ -6,12 +6,14 @@ Two inputs, the same policy objects as `pulumi preview --policy-pack policies`:
   (`stackctl.render.collect_resources`) and evaluates every resource it
   registers, with its inputs and resource options, under
   `policies/config/STACK.json` (or `--config`);
-* `stackctl policy --manifests DIR` evaluates the Kubernetes YAML under DIR
-  (e.g. a `stackctl render` output). YAML has no resource options, so
+* `stackctl policy --manifests PATH` evaluates the Kubernetes YAML or JSON in
+  PATH, a file or a directory (e.g. a `stackctl render` output; what it reads
+  and skips: stackctl/manifest_scan.py). YAML has no resource options, so
   `persistent-volume-claim-protected` is disabled there.
 
 Prints one line per violation (policy, resource, message, level) and exits 1
-if any is mandatory, 2 on bad input (config, stack, directory).
+if any is mandatory, 2 on bad input (config, stack, a file that does not
+parse, nothing to check).
 """
 from __future__ import annotations
 
@@ -27,10 +29,14 @@ NO_RESOURCE_OPTIONS_IN_YAML = {"persistent-volume-claim-protected": "disabled"}
 
 
 def add_parser(subparsers) -> None:
+    from stackctl.errors import stack_name
+
     parser = subparsers.add_parser("policy", help="evaluate the policy pack offline (stack under mocks, or YAML)",
                                    description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("stack", nargs="?", help="stack to evaluate under mocks: staging or prod")
-    parser.add_argument("--manifests", type=Path, metavar="DIR", help="evaluate the Kubernetes YAML under DIR instead")
+    parser.add_argument("stack", nargs="?", type=stack_name, help="stack to evaluate under mocks: staging or prod")
+    parser.add_argument("--manifests", type=Path, metavar="PATH",
+                        help="evaluate the Kubernetes YAML/JSON in PATH (a file, or a directory searched "
+                             "recursively) instead")
     parser.add_argument("--root", type=Path, metavar="DIR", default=None,
                         help="project root whose __main__.py and Pulumi.STACK.yaml to run (default: this repository)")
     parser.add_argument("--config", type=Path, metavar="FILE",
@@ -55,21 +61,57 @@ def resources_from_registrations(registered: Iterable[Any]) -> list:
 
 
 def _stack_resources(stack: str, root: Optional[Path] = None) -> list:
-    from components.config_model import ConfigError  # late: the program and the Pulumi SDK
-    from stackctl.render import collect_resources
+    from stackctl.render import collect_resources  # late: the program and the Pulumi SDK
 
-    try:
-        collected = collect_resources(stack, root=root)
-    except ConfigError as error:
-        raise ValueError(f"stack {stack!r} has invalid config:\n{error}") from error
-    return resources_from_registrations(collected.resources)
+    return resources_from_registrations(collect_resources(stack, root=root).resources)
 
 
 def _load_config(path: Optional[Path]) -> dict[str, Any]:
+    from stackctl.errors import BadInput
+
     if path is None:
         return {}
-    with path.open(encoding="utf-8") as stream:
-        return json.load(stream)
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise BadInput("--config", path, f"cannot be read ({error.strerror}); give a policy config file "
+                       "such as policies/config/staging.json") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        where = f"line {error.lineno}: {error.msg}" if isinstance(error, json.JSONDecodeError) else str(error)
+        raise BadInput("--config", path, f"is not valid JSON ({where}); a policy config is a JSON object "
+                       "of policy name -> enforcement level or settings") from None
+    if not isinstance(config, dict):
+        raise BadInput("--config", path, f"holds a JSON {type(config).__name__}; a policy config is a JSON "
+                       "object of policy name -> enforcement level or settings")
+    return config
+
+
+def _manifest_resources(path: Path) -> list:
+    from policies import offline
+    from stackctl.errors import BadInput
+    from stackctl.manifest_scan import MANIFEST_SUFFIXES, scan_manifests
+
+    if path.is_file() and path.suffix not in MANIFEST_SUFFIXES:
+        raise BadInput("--manifests", path, f"is not a {'/'.join(MANIFEST_SUFFIXES)} file; give a manifest file "
+                       "or a directory of them")
+    try:
+        scan = scan_manifests(path)
+    except FileNotFoundError:
+        raise BadInput("--manifests", path, "does not exist; give a directory of YAML/JSON manifests "
+                       "or one manifest file") from None
+    except OSError as error:
+        raise BadInput("--manifests", path, f"cannot be read ({error.strerror})") from None
+    for line in scan.skipped:
+        print(f"skipped {line}", file=sys.stderr)
+    if scan.unparsable:
+        raise BadInput("--manifests", path, f"{len(scan.unparsable)} file(s) could not be read, so nothing "
+                       "was checked; fix or remove them", details=scan.unparsable)
+    if not scan.objects:
+        found = (f"{scan.files} file(s), none holding a Kubernetes object" if scan.files
+                 else f"no {'/'.join(MANIFEST_SUFFIXES)} file")
+        raise BadInput("--manifests", path, f"nothing to check: {found}; give rendered manifests "
+                       "(`stackctl render`, `helm template`, `kustomize build`, `kubectl get -o yaml`)")
+    return offline.resources_from_manifests(scan.objects)
 
 
 def format_table(violations: list) -> str:
@@ -82,28 +124,32 @@ def format_table(violations: list) -> str:
 
 def run(args) -> int:
     from policies import offline
+    from stackctl.errors import BadInput
 
     if (args.stack is None) == (args.manifests is None):
-        print("stackctl policy: give either STACK or --manifests DIR", file=sys.stderr)
-        return 2
+        given = "both STACK and --manifests" if args.stack is not None else "neither STACK nor --manifests"
+        raise BadInput("stackctl policy", given, "give either STACK (the program under mocks) or "
+                       "--manifests PATH, not both", quote=False)
+    if args.root is not None and args.manifests is not None:
+        raise BadInput("--root", args.root, "applies to STACK only; --manifests reads the files given")
     config_path = args.config
     if config_path is None and args.stack is not None:
         config_path = CONFIG_DIRECTORY / f"{args.stack}.json"
+        if not config_path.is_file():
+            raise BadInput("stack", args.stack, f"has no policy config {config_path.relative_to(PROJECT_ROOT)}; "
+                           "give one with --config FILE")
+    config = _load_config(config_path)
+    if args.manifests is not None:
+        config = {**config, **NO_RESOURCE_OPTIONS_IN_YAML}
+        resources = _manifest_resources(args.manifests)
+        stack = "manifests"
+    else:
+        resources = _stack_resources(args.stack, args.root)
+        stack = args.stack
     try:
-        config = _load_config(config_path)
-        if args.manifests is not None:
-            if not args.manifests.is_dir():
-                raise ValueError(f"--manifests {args.manifests}: must be a directory of YAML files")
-            config = {**config, **NO_RESOURCE_OPTIONS_IN_YAML}
-            resources = offline.load_manifests(args.manifests)
-            stack = args.stack or "manifests"
-        else:
-            resources = _stack_resources(args.stack, args.root)
-            stack = args.stack
         violations = offline.evaluate(resources, config, stack)
-    except (OSError, ValueError) as error:
-        print(f"stackctl policy: {error}", file=sys.stderr)
-        return 2
+    except ValueError as error:  # the config names unknown policies or breaks a policy's schema
+        raise BadInput("--config", config_path, f"{error}") from None
 
     mandatory = sum(1 for v in violations if v.mandatory)
     if violations:

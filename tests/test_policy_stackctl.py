@@ -63,13 +63,18 @@ def test_stack_mode_evaluates_registered_resources_with_their_options(monkeypatc
 
 
 @pytest.mark.parametrize("argv, error", [
-    (["policy"], "give either STACK or --manifests DIR"),
-    (["policy", "--manifests", "/nonexistent"], "must be a directory of YAML files"),
-    (["policy", "nosuch"], "nosuch.json"),
+    (["policy"], "error: stackctl policy: neither STACK nor --manifests (give either STACK (the program "
+                 "under mocks) or --manifests PATH, not both)\n"),
+    (["policy", "staging", "--manifests", "x"], "error: stackctl policy: both STACK and --manifests (give either "
+                                                 "STACK (the program under mocks) or --manifests PATH, not both)\n"),
+    (["policy", "--manifests", "/nonexistent"], "error: --manifests: '/nonexistent' (does not exist; give a "
+                                                 "directory of YAML/JSON manifests or one manifest file)\n"),
+    (["policy", "nosuch"], "error: stack: 'nosuch' (has no policy config policies/config/nosuch.json; "
+                           "give one with --config FILE)\n"),
 ])
 def test_bad_input_exits_two(argv, error, capsys):
     assert stackctl.main(argv) == 2
-    assert error in capsys.readouterr().err
+    assert capsys.readouterr().err == error
 
 
 def test_real_program_renders_policy_clean_for_prod(capsys):

@@ -1,0 +1,134 @@
+"""Reading the manifests users actually have, for `stackctl policy --manifests PATH`.
+
+PATH is one file or a directory searched recursively for `.yaml`, `.yml` and
+`.json` files. Multi-document YAML, empty documents and `kind: List` (what
+`kubectl get -o yaml|json` prints) are understood. Documents that are not
+Kubernetes objects are skipped and reported as skipped, never flagged:
+Helm's `Chart.yaml` and `values.yaml`, kustomize's `kustomization.yaml`, a
+render's `outputs.yaml`. A file that does not parse (an unrendered Helm
+template, a tab-indented file) is bad input, reported as `file:line: reason`:
+it was not checked, so a clean result would be a lie.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+# apiVersion groups of files that configure tools rather than describe cluster objects.
+_TOOL_CONFIG_GROUPS = ("kustomize.config.k8s.io/", "config.kubernetes.io/", "kpt.dev/")
+
+
+@dataclass
+class ManifestScan:
+    """What a scan found: objects to check, documents skipped (with why), files that did not parse."""
+
+    objects: list[Mapping[str, Any]] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    unparsable: list[str] = field(default_factory=list)
+    files: int = 0
+
+
+def _is_kubernetes_object(document: Mapping[str, Any]) -> str:
+    """'' if `document` is a Kubernetes object; otherwise why it is not."""
+    api_version, kind = document.get("apiVersion"), document.get("kind")
+    missing = [name for name, value in (("apiVersion", api_version), ("kind", kind))
+               if not isinstance(value, str) or not value]
+    if missing:
+        return f"not a Kubernetes object (no {' and no '.join(missing)})"
+    if api_version.startswith(_TOOL_CONFIG_GROUPS):
+        return f"tool configuration ({api_version} {kind}), not a cluster object"
+    metadata = document.get("metadata")
+    if not isinstance(metadata, Mapping) or not isinstance(metadata.get("name"), str) or not metadata["name"]:
+        if not kind.endswith("List"):
+            return f"{kind} without metadata.name"
+    return ""
+
+
+def _add_document(scan: ManifestScan, label: str, document: Any) -> None:
+    if document is None:
+        return  # an empty document, between two `---`
+    if isinstance(document, Mapping) and {"type", "name", "inputs"} <= set(document):
+        scan.objects.append(document)  # a `stackctl render` summary of an Azure or Vault resource
+        return
+    if not isinstance(document, Mapping):
+        scan.skipped.append(f"{label}: a {type(document).__name__}, not a Kubernetes object")
+        return
+    kind = document.get("kind")
+    if isinstance(kind, str) and kind.endswith("List") and "items" in document:
+        items = document["items"]
+        if not isinstance(items, list):
+            scan.skipped.append(f"{label}: {kind} whose items is not a list")
+            return
+        for index, item in enumerate(items):
+            _add_document(scan, f"{label} items[{index}]", item)
+        return
+    why_not = _is_kubernetes_object(document)
+    if why_not:
+        scan.skipped.append(f"{label}: {why_not}")
+    else:
+        scan.objects.append(document)
+
+
+def _mark(error: Exception) -> str:
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    return f":{mark.line + 1}" if mark is not None else ""
+
+
+def _read_file(scan: ManifestScan, path: Path, shown: str) -> None:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        scan.unparsable.append(f"{shown}: not UTF-8 text (byte {error.start})")
+        return
+    except OSError as error:
+        scan.unparsable.append(f"{shown}: cannot be read ({error.strerror})")
+        return
+    if path.suffix == ".json":
+        try:
+            _add_document(scan, shown, json.loads(text) if text.strip() else None)
+        except json.JSONDecodeError as error:
+            scan.unparsable.append(f"{shown}:{error.lineno}: not valid JSON: {error.msg}")
+        return
+    try:
+        documents = list(yaml.safe_load_all(text))
+    except yaml.YAMLError as error:
+        reason = _yaml_reason(error)
+        if "{{" in text:
+            reason += " (it holds `{{`: an unrendered template? run `helm template` or `kustomize build` first)"
+        scan.unparsable.append(f"{shown}{_mark(error)}: not valid YAML: {reason}")
+        return
+    except (RecursionError, ValueError, OverflowError) as error:
+        scan.unparsable.append(f"{shown}: not valid YAML: {type(error).__name__}: {error}")
+        return
+    for index, document in enumerate(documents):
+        _add_document(scan, shown if len(documents) == 1 else f"{shown} (document {index + 1})", document)
+
+
+def _yaml_reason(error: yaml.YAMLError) -> str:
+    problem = getattr(error, "problem", None)
+    context = getattr(error, "context", None)
+    if problem is None:
+        return str(error).splitlines()[0]
+    return f"{problem} ({context})" if context else str(problem)
+
+
+def scan_manifests(path: Path) -> ManifestScan:
+    """Every Kubernetes object in `path` (a file, or a directory searched recursively). Raises OSError."""
+    scan = ManifestScan()
+    if path.is_dir():
+        files = sorted(candidate for candidate in path.rglob("*")
+                       if candidate.suffix in MANIFEST_SUFFIXES and candidate.is_file())
+        base = path
+    elif path.is_file():
+        files, base = [path], path.parent
+    else:
+        raise FileNotFoundError(path)
+    for file in files:
+        scan.files += 1
+        _read_file(scan, file, str(file.relative_to(base)) if file != path else str(path))
+    return scan
