@@ -1,14 +1,23 @@
-"""`stackctl drift STACK --live FILE`: does the cluster run the images the release block pins?
+"""`stackctl drift STACK --live FILE`: does the cluster run what the stack renders, and is it healthy?
 
-FILE is `kubectl get deployments --all-namespaces -o json` from the stack's
-cluster. Every Deployment the stack renders must exist there and run, in
-each container and init container, exactly the image the stack renders
-(which is the release block's digest). A difference is drift: someone ran
-`kubectl set image`, an `up` failed halfway, or a rollout is stuck. Exit 1
-listing each one; exit 0 when the cluster matches.
+FILE is what kubectl prints for the stack's workloads, as JSON:
+
+    kubectl get deployments,statefulsets,cronjobs,jobs --all-namespaces -o json > live.json
+    kubectl -n matrix get deployment sol -o json > live.json      # one object is fine too
+
+For every workload the stack renders (Deployments today; StatefulSets,
+CronJobs and Jobs as the program grows them), FILE must hold the object and
+it must run, in each container and init container, exactly the image the
+stack renders (the release block's digest). For Deployments and
+StatefulSets the live status must also show a finished, healthy rollout:
+the controller has seen the newest spec (`observedGeneration`), every
+replica is updated and available, and the `Progressing` condition is not
+`ProgressDeadlineExceeded`. Anything else is drift: someone ran `kubectl set
+image`, an `up` failed halfway, or a rollout is stuck. Exit 1 listing each
+one; exit 0 when the cluster matches.
 
 Deliberately left out: reading the cluster itself (pipe kubectl in CI
-instead), and objects other than Deployments (images live only there).
+instead), and live objects the stack does not render (other teams' workloads).
 """
 from __future__ import annotations
 
@@ -16,65 +25,139 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping, Optional
+
+from stackctl.errors import BadInput
+
+# kind -> where its pod template's spec is, and whether its status reports a rollout.
+WORKLOAD_KINDS: dict[str, tuple[tuple[str, ...], bool]] = {
+    "Deployment": (("spec", "template", "spec"), True),
+    "StatefulSet": (("spec", "template", "spec"), True),
+    "DaemonSet": (("spec", "template", "spec"), False),
+    "Job": (("spec", "template", "spec"), False),
+    "CronJob": (("spec", "jobTemplate", "spec", "template", "spec"), False),
+}
+KUBECTL_COMMAND = "kubectl get deployments,statefulsets,cronjobs,jobs --all-namespaces -o json"
 
 
-def _images(pod_spec: dict[str, Any]) -> dict[str, str]:
-    images = {}
-    for kind in ("initContainers", "containers"):
-        for container in pod_spec.get(kind) or []:
-            images[f"{kind}/{container['name']}"] = container.get("image")
+def _dig(document: Any, path: tuple[str, ...]) -> Any:
+    for key in path:
+        document = document.get(key) if isinstance(document, Mapping) else None
+    return document
+
+
+def _images(pod_spec: Any) -> dict[str, Optional[str]]:
+    images: dict[str, Optional[str]] = {}
+    for list_name in ("initContainers", "containers"):
+        containers = pod_spec.get(list_name) if isinstance(pod_spec, Mapping) else None
+        for container in containers if isinstance(containers, list) else []:
+            if isinstance(container, Mapping):
+                images[f"{list_name}/{container.get('name')}"] = container.get("image")
     return images
 
 
-def find_drift(expected: list[dict[str, Any]], live: dict[str, Any]) -> list[str]:
-    """Expected Deployment objects (rendered) against a kubectl list of live ones."""
-    running = {
-        (item["metadata"].get("namespace"), item["metadata"]["name"]): _images(item["spec"]["template"]["spec"])
-        for item in live.get("items", [])
-    }
+def _rollout_problems(live: Mapping[str, Any]) -> list[str]:
+    """Why a live Deployment or StatefulSet has not finished a healthy rollout ([] when it has)."""
+    spec, status = live.get("spec") or {}, live.get("status")
+    if not isinstance(status, Mapping):
+        return ["has no status (kubectl output without `status`? use `-o json` from the cluster)"]
     problems = []
-    for deployment in sorted(expected, key=lambda d: (d["metadata"]["namespace"], d["metadata"]["name"])):
-        key = (deployment["metadata"]["namespace"], deployment["metadata"]["name"])
-        name = f"Deployment {key[0]}/{key[1]}"
-        if key not in running:
-            problems.append(f"{name}: not running on the cluster")
+    generation, observed = (live.get("metadata") or {}).get("generation"), status.get("observedGeneration")
+    if isinstance(generation, int) and (not isinstance(observed, int) or observed < generation):
+        problems.append(f"rollout not observed: generation {generation}, observedGeneration {observed}")
+    wanted = spec.get("replicas", 1) if isinstance(spec, Mapping) else 1
+    for field in ("updatedReplicas", "availableReplicas" if live.get("kind") == "Deployment" else "readyReplicas"):
+        count = status.get(field) or 0
+        if isinstance(wanted, int) and count < wanted:
+            problems.append(f"{field} {count} of {wanted}")
+    for condition in status.get("conditions") or []:
+        if isinstance(condition, Mapping) and condition.get("type") == "Progressing" \
+                and condition.get("reason") == "ProgressDeadlineExceeded":
+            problems.append(f"rollout stuck: ProgressDeadlineExceeded ({condition.get('message', 'no message')})")
+    return problems
+
+
+def live_objects(live: Any, source: str) -> dict[tuple[str, str, str], Mapping[str, Any]]:
+    """(kind, namespace, name) -> object, from a kubectl `List` or a single object. Raises BadInput."""
+    if isinstance(live, Mapping) and isinstance(live.get("items"), list):
+        items, where = live["items"], "items[{}]"
+    elif isinstance(live, Mapping) and live.get("kind") in WORKLOAD_KINDS:
+        items, where = [live], "the object"
+    elif isinstance(live, list):
+        raise BadInput("--live", source, "is a bare JSON array; give kubectl's own output, a List with "
+                       f"`items` or one object (`{KUBECTL_COMMAND}`)")
+    else:
+        shown = f"kind {live.get('kind')!r}" if isinstance(live, Mapping) else f"a JSON {type(live).__name__}"
+        raise BadInput("--live", source, f"holds {shown}, not a workload or a List of them; "
+                       f"give `{KUBECTL_COMMAND}`")
+    objects = {}
+    for index, item in enumerate(items):
+        label = where.format(index)
+        metadata = item.get("metadata") if isinstance(item, Mapping) else None
+        name = metadata.get("name") if isinstance(metadata, Mapping) else None
+        if not isinstance(name, str) or not name:
+            raise BadInput("--live", source, f"{label} has no metadata.name; is it kubectl's JSON output, "
+                           "unedited?")
+        kind = item.get("kind")
+        if not isinstance(kind, str):
+            raise BadInput("--live", source, f"{label} ({name}) has no kind; is it kubectl's JSON output, unedited?")
+        objects[(kind, str(metadata.get("namespace") or ""), name)] = item
+    return objects
+
+
+def find_drift(expected: list[Mapping[str, Any]], live: dict[tuple[str, str, str], Mapping[str, Any]]) -> list[str]:
+    """Rendered workload objects against the live ones: each difference as one line."""
+    problems = []
+    for workload in sorted(expected, key=lambda w: (w["kind"], w["metadata"].get("namespace", ""), w["metadata"]["name"])):
+        kind, namespace, name = workload["kind"], workload["metadata"].get("namespace", ""), workload["metadata"]["name"]
+        label = f"{kind} {namespace}/{name}"
+        pod_spec_path, reports_rollout = WORKLOAD_KINDS[kind]
+        running = live.get((kind, namespace, name))
+        if running is None:
+            problems.append(f"{label}: not on the cluster (not in --live)")
             continue
-        wanted = _images(deployment["spec"]["template"]["spec"])
-        for container, image in sorted(wanted.items()):
-            actual = running[key].get(container)
+        actual_images = _images(_dig(running, pod_spec_path))
+        for container, image in sorted(_images(_dig(workload, pod_spec_path)).items()):
+            actual = actual_images.get(container)
             if actual != image:
-                problems.append(f"{name} {container}: runs {actual or 'nothing'}, release pins {image}")
+                problems.append(f"{label} {container}: runs {actual or 'nothing'}, release pins {image}")
+        if reports_rollout:
+            problems += [f"{label}: {problem}" for problem in _rollout_problems(running)]
     return problems
 
 
 def add_parser(subparsers) -> None:
-    parser = subparsers.add_parser("drift", help="compare live Deployments' images with the release block",
+    from stackctl.errors import stack_name
+
+    parser = subparsers.add_parser("drift", help="compare live workloads' images and rollouts with the stack",
                                    description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("stack", help="stack name: staging or prod")
-    parser.add_argument("--live", type=Path, required=True,
-                        help="`kubectl get deployments --all-namespaces -o json` of the stack's cluster")
+    parser.add_argument("stack", type=stack_name, help="stack name: staging or prod")
+    parser.add_argument("--live", type=Path, required=True, metavar="FILE",
+                        help=f"`{KUBECTL_COMMAND}` of the stack's cluster (or one object)")
 
 
 def run(args) -> int:
-    from components.config_model import ConfigError
     from stackctl.render import collect_resources
 
     try:
         live = json.loads(args.live.read_text(encoding="utf-8"))
-        result = collect_resources(args.stack)
-    except (OSError, json.JSONDecodeError) as error:
-        print(f"error: --live {args.live}: {error}", file=sys.stderr)
-        return 2
-    except ConfigError as error:
-        print(f"error: invalid config for stack {args.stack}:\n  " + "\n  ".join(error.problems), file=sys.stderr)
-        return 2
-    expected = [r.inputs for r in result.resources if r.type == "kubernetes:apps/v1:Deployment"]
-    problems = find_drift(expected, live)
+    except OSError as error:
+        raise BadInput("--live", args.live, f"cannot be read ({error.strerror}); give the file "
+                       f"`{KUBECTL_COMMAND}` wrote") from None
+    except UnicodeDecodeError:
+        raise BadInput("--live", args.live, f"is not UTF-8 text; give the JSON `{KUBECTL_COMMAND}` prints") from None
+    except json.JSONDecodeError as error:
+        raise BadInput("--live", args.live, f"is not JSON (line {error.lineno}: {error.msg}); "
+                       f"use `-o json`: `{KUBECTL_COMMAND}`") from None
+    objects = live_objects(live, str(args.live))
+    result = collect_resources(args.stack)
+    expected = [r.inputs for r in result.resources
+                if r.type.startswith("kubernetes:") and r.inputs.get("kind") in WORKLOAD_KINDS]
+    problems = find_drift(expected, objects)
     if problems:
         print(f"drift: {len(problems)} difference(s) between the cluster and stack {args.stack}:", file=sys.stderr)
         for problem in problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
-    print(f"no drift: {len(expected)} Deployments run the images stack {args.stack} pins")
+    print(f"no drift: {len(expected)} workloads run the images stack {args.stack} pins, rollouts complete")
     return 0

@@ -1,42 +1,118 @@
-"""`stackctl drift`: the live cluster against the images the release block pins."""
+"""`stackctl drift`: the live cluster against the images the release block pins, and rollout health."""
 from __future__ import annotations
 
+import copy
 import json
 import subprocess
 import sys
 
+import pytest
 import yaml
+
+SOL_PINNED = ("registry.sunbeam.pt/studio/sol@sha256:"
+              "be539f2bd0ce7b4a99a4dd1ebe22954331a5e1cb7f53152f95e7315914eb0317")
+
+
+def _healthy(deployment):
+    """A rendered Deployment as `kubectl get -o json` shows it after a finished rollout."""
+    live = copy.deepcopy(deployment)
+    live["metadata"]["generation"] = 2
+    replicas = live["spec"].get("replicas", 1)
+    live["status"] = {
+        "observedGeneration": 2, "replicas": replicas, "updatedReplicas": replicas,
+        "readyReplicas": replicas, "availableReplicas": replicas,
+        "conditions": [
+            {"type": "Available", "status": "True", "reason": "MinimumReplicasAvailable"},
+            {"type": "Progressing", "status": "True", "reason": "NewReplicaSetAvailable"},
+        ],
+    }
+    return live
 
 
 def _live_from_golden(project_root, stack="staging"):
-    items = [yaml.safe_load(path.read_text())
+    items = [_healthy(yaml.safe_load(path.read_text()))
              for path in sorted((project_root / "tests" / "golden" / stack).rglob("Deployment-*.yaml"))]
     return {"apiVersion": "v1", "kind": "List", "items": items}
 
 
-def _drift(project_root, live, tmp_path):
+def _drift(project_root, live, tmp_path, raw=None):
     live_file = tmp_path / "live.json"
-    live_file.write_text(json.dumps(live))
+    live_file.write_text(raw if raw is not None else json.dumps(live))
     return subprocess.run([sys.executable, "-m", "stackctl", "drift", "staging", "--live", str(live_file)],
                           cwd=project_root, capture_output=True, text=True, timeout=120)
+
+
+def _item(live, name):
+    return next(item for item in live["items"] if item["metadata"]["name"] == name)
 
 
 def test_cluster_running_the_pinned_images_has_no_drift(project_root, tmp_path):
     completed = _drift(project_root, _live_from_golden(project_root), tmp_path)
     assert completed.returncode == 0, completed.stderr
-    assert completed.stdout == "no drift: 3 Deployments run the images stack staging pins\n"
+    assert completed.stdout == "no drift: 3 workloads run the images stack staging pins, rollouts complete\n"
 
 
 def test_a_hand_set_image_and_a_missing_deployment_are_drift(project_root, tmp_path):
     live = _live_from_golden(project_root)
-    sol = next(item for item in live["items"] if item["metadata"]["name"] == "sol")
-    sol["spec"]["template"]["spec"]["containers"][0]["image"] = "registry.sunbeam.pt/studio/sol:hotfix"
+    _item(live, "sol")["spec"]["template"]["spec"]["containers"][0]["image"] = "registry.sunbeam.pt/studio/sol:hotfix"
     live["items"] = [item for item in live["items"] if item["metadata"]["name"] != "chat"]
     completed = _drift(project_root, live, tmp_path)
     assert completed.returncode == 1
     assert completed.stderr.splitlines() == [
         "drift: 2 difference(s) between the cluster and stack staging:",
-        "  Deployment chat/chat: not running on the cluster",
-        "  Deployment matrix/sol containers/sol: runs registry.sunbeam.pt/studio/sol:hotfix, release pins "
-        "registry.sunbeam.pt/studio/sol@sha256:be539f2bd0ce7b4a99a4dd1ebe22954331a5e1cb7f53152f95e7315914eb0317",
+        "  Deployment chat/chat: not on the cluster (not in --live)",
+        f"  Deployment matrix/sol containers/sol: runs registry.sunbeam.pt/studio/sol:hotfix, release pins {SOL_PINNED}",
     ]
+
+
+def test_one_object_as_kubectl_get_deploy_name_prints_it(project_root, tmp_path):
+    sol = _item(_live_from_golden(project_root), "sol")
+    completed = _drift(project_root, sol, tmp_path)
+    # The other two Deployments are not in the file: reported, not silently passed.
+    assert completed.returncode == 1
+    assert completed.stderr.splitlines()[1:] == [
+        "  Deployment chat/chat: not on the cluster (not in --live)",
+        "  Deployment forge/forge: not on the cluster (not in --live)",
+    ]
+
+
+def test_stuck_and_unobserved_rollouts_are_drift(project_root, tmp_path):
+    live = _live_from_golden(project_root)
+    sol = _item(live, "sol")
+    sol["status"]["updatedReplicas"] = 0
+    sol["status"]["availableReplicas"] = 0
+    sol["status"]["conditions"][1] = {"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded",
+                                      "message": 'ReplicaSet "sol-7d9" has timed out progressing.'}
+    _item(live, "forge")["metadata"]["generation"] = 3
+    del _item(live, "chat")["status"]
+    completed = _drift(project_root, live, tmp_path)
+    assert completed.returncode == 1
+    assert completed.stderr.splitlines() == [
+        "drift: 5 difference(s) between the cluster and stack staging:",
+        "  Deployment chat/chat: has no status (kubectl output without `status`? use `-o json` from the cluster)",
+        "  Deployment forge/forge: rollout not observed: generation 3, observedGeneration 2",
+        "  Deployment matrix/sol: updatedReplicas 0 of 1",
+        "  Deployment matrix/sol: availableReplicas 0 of 1",
+        '  Deployment matrix/sol: rollout stuck: ProgressDeadlineExceeded (ReplicaSet "sol-7d9" has timed out '
+        'progressing.)',
+    ]
+
+
+KUBECTL = "kubectl get deployments,statefulsets,cronjobs,jobs --all-namespaces -o json"
+
+
+@pytest.mark.parametrize("raw, message", [
+    ("[]", f"is a bare JSON array; give kubectl's own output, a List with `items` or one object (`{KUBECTL}`)"),
+    ('{"kind": "Service", "metadata": {"name": "x"}}',
+     f"holds kind 'Service', not a workload or a List of them; give `{KUBECTL}`"),
+    ('"text"', f"holds a JSON str, not a workload or a List of them; give `{KUBECTL}`"),
+    ('{"kind": "List", "items": [{"kind": "Deployment", "metadata": {}}]}',
+     "items[0] has no metadata.name; is it kubectl's JSON output, unedited?"),
+    ('{"kind": "List", "items": [7]}', "items[0] has no metadata.name; is it kubectl's JSON output, unedited?"),
+    ("deployments:\n- sol\n", f"is not JSON (line 1: Expecting value); use `-o json`: `{KUBECTL}`"),
+])
+def test_input_that_is_not_kubectl_json_is_refused_with_exit_2(project_root, tmp_path, raw, message):
+    completed = _drift(project_root, None, tmp_path, raw=raw)
+    assert completed.returncode == 2
+    assert completed.stderr == f"error: --live: '{tmp_path / 'live.json'}' ({message})\n"
+    assert "Traceback" not in completed.stderr and completed.stdout == ""
