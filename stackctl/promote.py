@@ -17,9 +17,13 @@ a registry the target's allowlist does not name, a digest staging has not
 actually deployed (`--verify-against`, staging's `pulumi stack output --json`),
 or a release that has not soaked long enough (`--history`, staging's
 `pulumi stack history --json`, with `--min-soak-hours` or the target's
-`platform:release.promotionGate.minSoakHours`).
+`platform:release.promotionGate.minSoakHours`). A `--min-soak-hours` below
+that key is refused unless `--override-gate "<reason>"` says why; the reason
+goes into the commit message. The target file must have no uncommitted
+changes in git (`--allow-dirty` to skip), so the commit holds only the
+promotion. Every refusal exits 2.
 
-Left out on purpose: this command does not run git or Pulumi, contact a
+Left out on purpose: this command does not run Pulumi or commit, contact a
 registry, or check that the target stack's services use the components; the
 program's own config validation does that on the next `pulumi up`.
 """
@@ -47,6 +51,7 @@ from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
 
 from components.release_digest import ReleaseError, check_registry_allowed, parse_pinned_image
+from stackctl.errors import EXIT_BAD_INPUT, BadInput
 
 RELEASE_KEY = "platform:release"
 ENVIRONMENT_KEY = "platform:environment"
@@ -110,6 +115,7 @@ class PromotionResult:
     commit_message: str
     written: bool
     edit_method: str = ""  # which editor produced `new_text`, for the curious and the tests
+    gate_override: Optional[str] = None  # the lowered gate and its reason, when --override-gate was used
 
 
 # --- reading stack files -----------------------------------------------------
@@ -627,7 +633,8 @@ def _describe(image: str, version: Optional[str]) -> str:
     return f"{image} ({version if version is not None else 'no version'})"
 
 
-def commit_message(source: StackFile, target: StackFile, changes: Sequence[ComponentChange]) -> str:
+def commit_message(source: StackFile, target: StackFile, changes: Sequence[ComponentChange],
+                   gate_override: Optional[str] = None) -> str:
     components = ", ".join(change.component for change in changes)
     lines = [
         f"release({target.stack}): promote {components} from {source.stack}",
@@ -639,7 +646,32 @@ def commit_message(source: StackFile, target: StackFile, changes: Sequence[Compo
     for change in changes:
         lines.append(f"- {change.component}: {_describe(change.old_image, change.old_version)}")
         lines.append(f"  -> {_describe(change.new_image, change.new_version)}")
+    if gate_override:
+        lines += ["", gate_override]
     return "\n".join(lines) + "\n"
+
+
+def check_committed(target: StackFile) -> None:
+    """The target file must have no uncommitted changes: the promotion commit holds only the promotion.
+
+    Outside a git work tree (or without git) there is nothing to mix, so nothing to check.
+    """
+    import subprocess
+
+    path = target.path.resolve()
+    try:
+        completed = subprocess.run(["git", "status", "--porcelain", "--", path.name], cwd=path.parent,
+                                   capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return
+    if completed.returncode != 0:
+        return  # not a git work tree
+    if completed.stdout.strip():
+        raise PromotionRefused([
+            f"{target.path.name} has uncommitted changes ({completed.stdout.strip().split()[0]} in `git status`); "
+            "a promotion commit must hold only the promotion: commit or stash them first, "
+            "or pass --allow-dirty"
+        ])
 
 
 def unified_diff(target: StackFile, new_text: str) -> str:
@@ -683,6 +715,7 @@ def write_atomically(path: Path, data: bytes, expected_old: bytes) -> None:
 def promote_release(root: Path, source_stack: str, target_stack: str, *, only: Sequence[str] = (),
                     dry_run: bool = False, verify_against: Optional[Path] = None,
                     history: Optional[Path] = None, min_soak_hours: Optional[float] = None,
+                    override_gate: Optional[str] = None, allow_dirty: bool = False,
                     now: Optional[datetime] = None) -> PromotionResult:
     """Promote `source_stack`'s pinned images into `target_stack`'s file. Raises PromotionRefused.
 
@@ -703,9 +736,25 @@ def promote_release(root: Path, source_stack: str, target_stack: str, *, only: S
     if problems:
         raise PromotionRefused(problems)
     source, target = stacks
+    if override_gate is not None and not override_gate.strip():
+        raise PromotionRefused(["--override-gate '': give the reason for lowering the gate, in words; "
+                                "it goes into the commit message"])
+    if min_soak_hours is not None and (min_soak_hours != min_soak_hours or min_soak_hours < 0):
+        raise PromotionRefused([f"--min-soak-hours {min_soak_hours:g}: must be a number of hours >= 0"])
+    configured = target.min_soak_hours
+    if min_soak_hours is not None and configured is not None and min_soak_hours < configured \
+            and override_gate is None:
+        raise PromotionRefused([
+            f"--min-soak-hours {min_soak_hours:g} is below the {configured:g} h that {MIN_SOAK_KEY_PATH} "
+            f"in {target.path.name} requires; a gate is never lowered silently (add "
+            "--override-gate \"<reason>\", which is printed and written into the commit message, "
+            "or drop --min-soak-hours)"
+        ])
     changes = tuple(plan_promotion(source, target, only))
     if not changes:
         return PromotionResult(source, target, (), target.text, "", "", written=False)
+    if not allow_dirty and not dry_run:
+        check_committed(target)
 
     if verify_against is not None:
         check_deployed_digests(changes, source, verify_against)
@@ -717,10 +766,16 @@ def promote_release(root: Path, source_stack: str, target_stack: str, *, only: S
         soak_hours, soak_source = 0.0, "no minimum set"
     check_soak_time(history, soak_hours, soak_source, source, now or datetime.now(timezone.utc))
 
+    gate_override = None
+    if override_gate is not None and min_soak_hours is not None and configured is not None \
+            and min_soak_hours < configured:
+        gate_override = (f"Gate override: soak lowered from {configured:g} h ({MIN_SOAK_KEY_PATH}) to "
+                         f"{min_soak_hours:g} h. Reason: {override_gate.strip()}")
     new_text, edit_method = edit_target_text(target, changes)
     result = PromotionResult(
         source, target, changes, new_text, unified_diff(target, new_text),
-        commit_message(source, target, changes), written=not dry_run, edit_method=edit_method,
+        commit_message(source, target, changes, gate_override), written=not dry_run, edit_method=edit_method,
+        gate_override=gate_override,
     )
     if not dry_run:
         write_atomically(target.path, new_text.encode("utf-8"), target.data)
@@ -744,6 +799,11 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--min-soak-hours", type=float, metavar="N",
                         help=f"hours since the source's last update; overrides {MIN_SOAK_KEY_PATH} of the target. "
                              "Default: that key, else 0.")
+    parser.add_argument("--override-gate", metavar="REASON",
+                        help="allow --min-soak-hours below the target's configured minimum; the reason is printed "
+                             "and written into the commit message")
+    parser.add_argument("--allow-dirty", action="store_true",
+                        help="promote even if the target stack file has uncommitted changes in git")
     parser.add_argument("--root", type=Path, default=None, help="directory of the Pulumi.<stack>.yaml files. Default: cwd.")
     parser.add_argument("--commit-message-file", type=Path, default=None,
                         help="also write the commit message to this file (for automation). Default: print only.")
@@ -755,19 +815,22 @@ def run(args) -> int:
         result = promote_release(
             root, args.source, args.target, only=args.only, dry_run=args.dry_run,
             verify_against=args.verify_against, history=args.history, min_soak_hours=args.min_soak_hours,
+            override_gate=args.override_gate, allow_dirty=args.allow_dirty,
         )
     except PromotionRefused as refusal:
         print(f"error: not promoting {args.source} -> {args.target}; "
               f"{stack_file_path(root, args.target).name} is unchanged:", file=sys.stderr)
         for problem in refusal.problems:
             print(f"  {problem}", file=sys.stderr)
-        return 1
+        return EXIT_BAD_INPUT
     if not result.changes:
         components = ", ".join(sorted(args.only) if args.only else sorted(result.target.images))
         print(f"nothing to promote: {result.target.path.name} already pins what {args.source} pins "
               f"({components})")
         return 0
     sys.stdout.write(result.diff)
+    if result.gate_override:
+        print(f"\nwarning: {result.gate_override}")
     if result.written:
         print(f"\nwrote {result.target.path}")
     else:
@@ -775,5 +838,10 @@ def run(args) -> int:
     print("\ncommit it with this message (rollback = `git revert` of that commit):\n")
     sys.stdout.write(result.commit_message)
     if args.commit_message_file is not None:
-        args.commit_message_file.write_text(result.commit_message, encoding="utf-8")
+        try:
+            args.commit_message_file.write_text(result.commit_message, encoding="utf-8")
+        except OSError as error:
+            raise BadInput("--commit-message-file", args.commit_message_file,
+                           f"cannot be written ({error.strerror}); {result.target.path.name} was "
+                           f"{'written' if result.written else 'not written'}: copy the message above") from None
     return 0

@@ -243,7 +243,7 @@ def test_command_line_refusal_exits_non_zero_and_names_the_problem(tmp_path):
     target = write_stacks(tmp_path, staging=STAGING.replace(SOL_NEW, "registry.example.com/matrix/sol:1.4.0"))
     command = [sys.executable, "-m", "stackctl", "promote", "--from", "staging", "--to", "prod", "--root", str(tmp_path)]
     completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
-    assert completed.returncode == 1
+    assert completed.returncode == 2
     assert completed.stdout == ""
     assert completed.stderr == (
         "error: not promoting staging -> prod; Pulumi.prod.yaml is unchanged:\n"
@@ -435,8 +435,21 @@ def test_soak_minimum_is_read_from_the_target_stack(tmp_path):
         "promotion needs 48 h of soak (platform:release.promotionGate.minSoakHours in Pulumi.prod.yaml): "
         "wait until 2025-03-11T06:00:00Z"
     ]
-    # The flag overrides the stack's minimum.
-    promote_release(tmp_path, "staging", "prod", history=history, min_soak_hours=24, now=NOW)
+    # The flag lowers the stack's minimum only with a reason, which the commit message carries.
+    assert refusal(tmp_path, history=history, min_soak_hours=24, now=NOW) == [
+        "--min-soak-hours 24 is below the 48 h that platform:release.promotionGate.minSoakHours in "
+        "Pulumi.prod.yaml requires; a gate is never lowered silently (add --override-gate \"<reason>\", which is "
+        "printed and written into the commit message, or drop --min-soak-hours)"
+    ]
+    result = promote_release(tmp_path, "staging", "prod", history=history, min_soak_hours=24, now=NOW,
+                             override_gate="CVE-2025-1234 fix, soaked 30 h")
+    assert result.commit_message.endswith(
+        "\nGate override: soak lowered from 48 h (platform:release.promotionGate.minSoakHours) to 24 h. "
+        "Reason: CVE-2025-1234 fix, soaked 30 h\n")
+    # Raising the minimum needs no reason.
+    write_stacks(tmp_path, prod=prod)
+    assert refusal(tmp_path, history=history, min_soak_hours=72, now=NOW)[0].startswith(
+        "staging's newest update 1 ended at 2025-03-09T06:00:00Z, 30.0 h before now")
 
 
 def test_soak_minimum_without_history_refuses(tmp_path):
@@ -465,7 +478,7 @@ def test_history_as_the_pulumi_cli_writes_it_through_the_command_line(tmp_path):
     command = [sys.executable, "-m", "stackctl", "promote", "--from", "staging", "--to", "prod",
                "--root", str(tmp_path), "--history", str(recent), "--min-soak-hours", "12"]
     completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
-    assert completed.returncode == 1 and "promotion needs 12 h of soak" in completed.stderr
+    assert completed.returncode == 2 and "promotion needs 12 h of soak" in completed.stderr
     assert target.read_text() == PROD
 
 
@@ -525,7 +538,7 @@ def test_any_malformed_image_is_refused_and_prod_is_untouched(bad_image, side, c
         root = Path(directory)
         target = write_stacks(root, staging=staging, prod=prod)
         before = target.read_bytes()
-        assert promote.run(_args(root)) == 1
+        assert promote.run(_args(root)) == 2
         assert target.read_bytes() == before
         with pytest.raises(PromotionRefused) as caught:
             promote_release(root, "staging", "prod")
@@ -557,7 +570,7 @@ def _args(root: Path, **overrides):
     import argparse
 
     values = dict(source="staging", target="prod", only=[], dry_run=False, verify_against=None,
-                  history=None, min_soak_hours=None, root=root)
+                  history=None, min_soak_hours=None, override_gate=None, allow_dirty=False, root=root)
     values.update(overrides)
     return argparse.Namespace(**values)
 
@@ -575,10 +588,56 @@ def test_commit_message_file_holds_exactly_the_printed_message(tmp_path, project
     message_file = tmp_path / "message.txt"
     completed = subprocess.run(
         [sys.executable, "-m", "stackctl", "promote", "--from", "staging", "--to", "prod", "--root", str(tmp_path),
-         "--min-soak-hours", "0", "--commit-message-file", str(message_file)],
+         "--min-soak-hours", "0", "--override-gate", "scratch copy: staging never ran here",
+         "--commit-message-file", str(message_file)],
         cwd=project_root, capture_output=True, text=True, timeout=120)
     assert completed.returncode == 0, completed.stderr
     message = message_file.read_text()
     assert message.startswith("release(prod): promote sol from staging\n")
     assert completed.stdout.endswith(message)
     assert f"sol@sha256:{'e' * 64}" in message
+    assert message.endswith("\nGate override: soak lowered from 24 h (platform:release.promotionGate.minSoakHours) "
+                            "to 0 h. Reason: scratch copy: staging never ran here\n")
+    assert "warning: Gate override: soak lowered from 24 h" in completed.stdout
+
+
+# --- the target file must be committed ---------------------------------------------
+
+def _git(root, *args):
+    import subprocess
+    subprocess.run(["git", "-c", "user.email=t@example.com", "-c", "user.name=t", *args], cwd=root, check=True,
+                   capture_output=True)
+
+
+def test_refuses_a_target_with_uncommitted_changes_unless_allow_dirty(tmp_path):
+    target = write_stacks(tmp_path)
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", ".")
+    _git(tmp_path, "commit", "-q", "-m", "stacks")
+    dirty = PROD.replace("platform:environment: prod", "platform:environment: prod  # edited, not committed")
+    assert dirty != PROD
+    target.write_text(dirty)
+    assert refusal(tmp_path) == [
+        "Pulumi.prod.yaml has uncommitted changes (M in `git status`); a promotion commit must hold only the "
+        "promotion: commit or stash them first, or pass --allow-dirty"
+    ]
+    assert target.read_text() == dirty
+    # A dry run writes nothing, so it may look; --allow-dirty is the explicit opt-out.
+    assert promote_release(tmp_path, "staging", "prod", dry_run=True).changes
+    promote_release(tmp_path, "staging", "prod", allow_dirty=True)
+    assert SOL_NEW in target.read_text() and "# edited, not committed" in target.read_text()
+
+
+def test_a_committed_target_promotes(tmp_path):
+    target = write_stacks(tmp_path)
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", ".")
+    _git(tmp_path, "commit", "-q", "-m", "stacks")
+    promote_release(tmp_path, "staging", "prod")
+    assert target.read_text() == EXPECTED_PROD
+
+
+def test_an_empty_override_reason_is_refused(tmp_path):
+    write_stacks(tmp_path)
+    assert refusal(tmp_path, min_soak_hours=0, override_gate="  ") == [
+        "--override-gate '': give the reason for lowering the gate, in words; it goes into the commit message"]
