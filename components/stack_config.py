@@ -193,6 +193,8 @@ def read_stack_file(path: Path) -> dict[str, Any]:
         document = yaml.load(path.read_text(encoding="utf-8"))
     except OSError as error:
         raise ConfigError([f"{path}: cannot be read ({error.strerror})"]) from None
+    except UnicodeDecodeError as error:
+        raise ConfigError([f"{path}: is not UTF-8 text (byte {error.start}); a stack file is YAML text"]) from None
     except YAMLError as error:
         # ruamel refuses duplicate keys, which a plain YAML loader would
         # silently resolve to the last value.

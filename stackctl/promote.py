@@ -146,6 +146,9 @@ def read_stack_file(root: Path, stack: str) -> StackFile:
         data = path.read_bytes()
     except FileNotFoundError:
         raise PromotionRefused([f"stack {stack}: {path} does not exist (check the stack name and --root)"]) from None
+    except OSError as error:
+        raise PromotionRefused([f"stack {stack}: {path} cannot be read ({error.strerror}); give a readable "
+                                "stack file"]) from None
     try:
         text = data.decode("utf-8")
         document = _load_round_trip(text)

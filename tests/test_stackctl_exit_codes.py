@@ -97,3 +97,16 @@ def test_the_process_exit_status_is_the_code(tmp_path):
     assert completed.stderr == (f"error: --live: '{tmp_path}' (cannot be read (Is a directory); give the file "
                                 "`kubectl get deployments,statefulsets,cronjobs,jobs --all-namespaces -o json` "
                                 "wrote)\n")
+
+
+def test_a_stack_file_that_is_not_text_is_bad_input(tmp_path, capsys):
+    stack_file = tmp_path / "Pulumi.staging.yaml"
+    stack_file.write_bytes(b"\xff\xfe\x00config")
+    code, _, err = _run(["render", "staging", "--config-file", str(stack_file), "--out", str(tmp_path / "out")],
+                        capsys)
+    assert code == 2
+    assert err == (f"error: invalid config in {stack_file}; nothing was rendered:\n"
+                   f"  {stack_file}: is not UTF-8 text (byte 0); a stack file is YAML text\n")
+    code, _, err = _run(["promote", "--from", "staging", "--to", "prod", "--root", str(tmp_path)], capsys)
+    assert code == 2 and "Traceback" not in err
+    assert "stack staging (Pulumi.staging.yaml): not UTF-8" in err
