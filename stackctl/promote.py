@@ -753,6 +753,11 @@ def promote_release(root: Path, source_stack: str, target_stack: str, *, only: S
             "--override-gate \"<reason>\", which is printed and written into the commit message, "
             "or drop --min-soak-hours)"
         ])
+    # Evidence files are read even when there is nothing to promote: a wrong path
+    # or a file that is not the CLI's JSON is a mistake to report, not to skip.
+    for flag, evidence in (("--verify-against", verify_against), ("--history", history)):
+        if evidence is not None:
+            _load_json(evidence, flag)
     changes = tuple(plan_promotion(source, target, only))
     if not changes:
         return PromotionResult(source, target, (), target.text, "", "", written=False)

@@ -641,3 +641,13 @@ def test_an_empty_override_reason_is_refused(tmp_path):
     write_stacks(tmp_path)
     assert refusal(tmp_path, min_soak_hours=0, override_gate="  ") == [
         "--override-gate '': give the reason for lowering the gate, in words; it goes into the commit message"]
+
+
+def test_evidence_files_are_checked_even_when_nothing_is_to_promote(tmp_path):
+    write_stacks(tmp_path, prod=EXPECTED_PROD)
+    assert promote_release(tmp_path, "staging", "prod").changes == ()
+    assert refusal(tmp_path, verify_against=tmp_path / "missing.json") == [
+        f"--verify-against {tmp_path / 'missing.json'}: cannot read it (No such file or directory)"]
+    (tmp_path / "history.json").write_text("not json")
+    assert refusal(tmp_path, history=tmp_path / "history.json") == [
+        f"--history {tmp_path / 'history.json'}: not valid JSON (Expecting value: line 1 column 1 (char 0))"]
