@@ -15,6 +15,10 @@ from pydantic import Field, field_validator
 from .config_model import ConfigModel
 from .release_digest import PINNED_FORM, PINNED_IMAGE_PATTERN, pinned_image_problem
 
+# The stack output naming what a stack deploys (component -> image); promotion's evidence.
+RELEASE_DIGESTS_OUTPUT = "releaseDigests"
+
+
 def check_pinned_image(value: str) -> str:
     problem = pinned_image_problem(value)
     if problem is not None:
@@ -36,10 +40,26 @@ class ReleaseImage(ConfigModel):
         return check_pinned_image(value)
 
 
+class GateOverride(ConfigModel):
+    """An image prod may run without staging evidence: an emergency, visible in the diff."""
+
+    image: str = Field(description=f"Exactly the image admitted, {PINNED_FORM}. Required.")
+    reason: str = Field(min_length=10, description="Why, in words (an incident, a ticket). Required.")
+
+    @field_validator("image")
+    @classmethod
+    def _pinned(cls, value: str) -> str:
+        return check_pinned_image(value)
+
+
 class PromotionGate(ConfigModel):
-    staging_stack: Optional[str] = Field(
-        None, description="Fully qualified stack whose `releaseDigests` output prod must match. Default: no gate."
-    )
+    ledger: Optional[str] = Field(
+        None, description="Release ledger (components/release_ledger.py), relative to the project root: prod may "
+                          "only run images staging ran. Default: no gate (required in prod).")
+    retained_releases: int = Field(10, ge=1, description="Newest ledger entries per component that admit an image. "
+                                                         "Default: 10.")
+    overrides: dict[str, GateOverride] = Field(
+        default_factory=dict, description="Component -> image admitted without staging evidence. Default: none.")
     min_soak_hours: float = Field(0, ge=0, description="Hours staging must have run a release before promotion. Default: 0.")
 
 

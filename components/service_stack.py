@@ -18,8 +18,8 @@ from .cluster_ip_service import ClusterIpService
 from .external_secret import RELOADER_ANNOTATION, ExternalSecretSync, build_external_secret, key_vault_reader_name
 from .namespace import Namespace
 from .persistent_volume_claim import PersistentVolumeClaim
-from .provenance_gate import RELEASE_DIGESTS_OUTPUT, enforce_provenance_gate
 from .provider_plugins import ProviderPlugins
+from .release import RELEASE_DIGESTS_OUTPUT
 from .routing import Routing
 from .single_writer_deployment import (
     SECRET_MAPPING_CHECKSUM_ANNOTATION,
@@ -152,9 +152,4 @@ def deploy_stack(config: StackConfig, file_contents: dict[str, str],
         RELEASE_DIGESTS_OUTPUT: dict(sorted(release_digests.items())),
         "environment": config.environment,
     }
-    gate = config.release.promotion_gate
-    if gate.staging_stack is not None:
-        # Exported so the check is awaited: an un-awaited apply could be dropped.
-        outputs["provenanceGate"] = enforce_provenance_gate(gate.staging_stack, release_digests).apply(
-            lambda _: f"prod digests match {gate.staging_stack}")
     return outputs

@@ -26,6 +26,7 @@ from .kubernetes_names import check_dns_label
 from .namespace import NamespaceSpec
 from .node_pool_headroom import headroom_problem
 from .release import ReleaseSpec, check_release_coherence
+from .release_ledger import provenance_problems, read_ledger
 from .routing import RoutingSpec, check_routing
 from .secret_key_coverage import check_secret_key_coverage
 from .single_writer_deployment import ServiceSpec
@@ -90,9 +91,18 @@ def _headroom(config: StackConfig) -> str | None:
 
 
 def stack_warnings(config: StackConfig) -> list[str]:
-    """Problems that stop prod but only warn elsewhere (shown by render and by the engine)."""
+    """Problems that stop prod but only warn elsewhere, and gate overrides (shown by render and by the engine)."""
     problem = _headroom(config)
-    return [problem] if problem is not None and config.environment != "prod" else []
+    warnings = [problem] if problem is not None and config.environment != "prod" else []
+    for component, override in sorted(config.release.promotion_gate.overrides.items()):
+        entry = config.release.images.get(component)
+        if entry is None or entry.image != override.image:
+            warnings.append(f"release.promotionGate.overrides.{component}: admits {override.image!r}, which "
+                            "release.images does not pin (remove the override)")
+        else:
+            warnings.append(f"release.promotionGate.overrides.{component}: the provenance gate is overridden for "
+                            f"{override.image!r}; reason: {override.reason}")
+    return warnings
 
 
 def check_stack_rules(config: StackConfig) -> list[str]:
@@ -111,6 +121,9 @@ def check_stack_rules(config: StackConfig) -> list[str]:
                 "(mount an emptyDir for the paths the service writes instead)"
             )
     problems += check_release_coherence(config.release, release_components_in_use(config))
+    if config.environment == "prod" and config.release.promotion_gate.ledger is None:
+        problems.append("release.promotionGate.ledger: required in prod (prod may only run images staging ran; "
+                        "point it at releases/staging-verified.yaml)")
     if config.environment == "prod" and not config.release.registry_allowlist:
         problems.append("release.registryAllowlist: required in prod (list the registries prod may pull from)")
     secret_targets: dict[tuple[str, str], str] = {}
@@ -183,7 +196,24 @@ def parse_stack_config(values: dict[str, Any], root: Path) -> tuple[StackConfig,
     problems = check_stack_rules(config)
     if problems:
         raise ConfigError(problems)
+    check_provenance(config, root)
     return config, read_config_files(config, root)
+
+
+def check_provenance(config: StackConfig, root: Path) -> None:
+    """The provenance gate: every image must be in the release ledger (or overridden). Raises ConfigError.
+
+    A config-time check, so it runs identically offline and under the engine,
+    before any resource is registered.
+    """
+    gate = config.release.promotion_gate
+    if gate.ledger is None:
+        return
+    ledger = read_ledger(root / gate.ledger)
+    images = {component: entry.image for component, entry in config.release.images.items()}
+    problems = provenance_problems(images, ledger, gate.retained_releases, gate.overrides, gate.ledger)
+    if problems:
+        raise ConfigError(["provenance gate: " + problem for problem in problems])
 
 
 def read_stack_file(path: Path) -> dict[str, Any]:

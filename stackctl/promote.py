@@ -89,6 +89,7 @@ class StackFile:
     registry_allowlist: tuple[str, ...]
     min_soak_hours: Optional[float]
     environment: Optional[str]
+    ledger: Optional[str] = None  # release.promotionGate.ledger: the file that records what staging ran
 
     def where(self) -> str:
         return f"stack {self.stack} ({self.path.name})"
@@ -116,6 +117,7 @@ class PromotionResult:
     written: bool
     edit_method: str = ""  # which editor produced `new_text`, for the curious and the tests
     gate_override: Optional[str] = None  # the lowered gate and its reason, when --override-gate was used
+    ledger_diff: str = ""  # the entries appended to the release ledger
 
 
 # --- reading stack files -----------------------------------------------------
@@ -204,6 +206,12 @@ def read_stack_file(root: Path, stack: str) -> StackFile:
             problems.append(f"{where}: {MIN_SOAK_KEY_PATH}: {min_soak_hours!r} must be a number of hours >= 0")
             min_soak_hours = None
 
+    ledger = gate.get("ledger") if isinstance(gate, dict) else None
+    if ledger is not None and (not isinstance(ledger, str) or not ledger or Path(ledger).is_absolute()
+                               or ".." in Path(ledger).parts):
+        problems.append(f"{where}: {RELEASE_KEY}.promotionGate.ledger: {ledger!r} must be a path relative to "
+                        "the project root, such as releases/staging-verified.yaml")
+        ledger = None
     if problems:
         raise PromotionRefused(problems)
     environment = config.get(ENVIRONMENT_KEY)
@@ -212,6 +220,7 @@ def read_stack_file(root: Path, stack: str) -> StackFile:
         registry_allowlist=tuple(allowlist),
         min_soak_hours=float(min_soak_hours) if min_soak_hours is not None else None,
         environment=environment if isinstance(environment, str) else None,
+        ledger=str(ledger) if ledger is not None else None,
     )
 
 
@@ -337,8 +346,16 @@ def _format_time(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+@dataclass(frozen=True)
+class StagingUpdate:
+    """The source stack's newest update, as its history shows it: the evidence a ledger entry records."""
+
+    version: Optional[int]
+    ended: datetime
+
+
 def check_soak_time(history_file: Optional[Path], min_soak_hours: float, soak_source: str,
-                    source: StackFile, now: datetime) -> None:
+                    source: StackFile, now: datetime) -> Optional[StagingUpdate]:
     """The source's newest `update` must have succeeded and ended at least `min_soak_hours` ago.
 
     Any later update restarts the clock, even one that changed no image: the
@@ -379,6 +396,8 @@ def check_soak_time(history_file: Optional[Path], min_soak_hours: float, soak_so
             f"promotion needs {min_soak_hours:g} h of soak ({soak_source}): "
             f"wait until {_format_time(ended + required)}"
         ])
+    version = newest.get("version")
+    return StagingUpdate(version if isinstance(version, int) and not isinstance(version, bool) else None, ended)
 
 
 # --- editing the target text -------------------------------------------------
@@ -637,7 +656,7 @@ def _describe(image: str, version: Optional[str]) -> str:
 
 
 def commit_message(source: StackFile, target: StackFile, changes: Sequence[ComponentChange],
-                   gate_override: Optional[str] = None) -> str:
+                   gate_override: Optional[str] = None, ledger: Optional[str] = None) -> str:
     components = ", ".join(change.component for change in changes)
     lines = [
         f"release({target.stack}): promote {components} from {source.stack}",
@@ -649,6 +668,8 @@ def commit_message(source: StackFile, target: StackFile, changes: Sequence[Compo
     for change in changes:
         lines.append(f"- {change.component}: {_describe(change.old_image, change.old_version)}")
         lines.append(f"  -> {_describe(change.new_image, change.new_version)}")
+    if ledger:
+        lines += ["", f"{ledger} records that {source.stack} ran each promoted image."]
     if gate_override:
         lines += ["", gate_override]
     return "\n".join(lines) + "\n"
@@ -772,7 +793,19 @@ def promote_release(root: Path, source_stack: str, target_stack: str, *, only: S
         soak_hours, soak_source = target.min_soak_hours, f"{MIN_SOAK_KEY_PATH} in {target.path.name}"
     else:
         soak_hours, soak_source = 0.0, "no minimum set"
-    check_soak_time(history, soak_hours, soak_source, source, now or datetime.now(timezone.utc))
+    if target.ledger is not None and (verify_against is None or history is None):
+        raise PromotionRefused([
+            f"{target.path.name} gates prod on the release ledger {target.ledger} "
+            f"({RELEASE_KEY}.promotionGate.ledger): pass --verify-against and --history (staging's "
+            "`pulumi stack output --json` and `pulumi stack history --json`) so the ledger records what "
+            f"{source.stack} ran and when"
+        ])
+    staging_update = check_soak_time(history, soak_hours, soak_source, source, now or datetime.now(timezone.utc))
+    ledger_path, ledger_old, ledger_new = None, b"", b""
+    if target.ledger is not None:
+        ledger_path = (root / target.ledger)
+        ledger_old, ledger_new = _ledger_with(ledger_path, changes, source, staging_update,
+                                              verify_against, history)
 
     gate_override = None
     if override_gate is not None and min_soak_hours is not None and configured is not None \
@@ -782,12 +815,79 @@ def promote_release(root: Path, source_stack: str, target_stack: str, *, only: S
     new_text, edit_method = edit_target_text(target, changes)
     result = PromotionResult(
         source, target, changes, new_text, unified_diff(target, new_text),
-        commit_message(source, target, changes, gate_override), written=not dry_run, edit_method=edit_method,
-        gate_override=gate_override,
+        commit_message(source, target, changes, gate_override, target.ledger), written=not dry_run,
+        edit_method=edit_method, gate_override=gate_override,
+        ledger_diff=_text_diff(target.ledger, ledger_old, ledger_new) if ledger_path is not None else "",
     )
     if not dry_run:
+        if ledger_path is not None and ledger_new != ledger_old:
+            # The ledger first: an entry without its promotion is still true (staging ran it).
+            _write_ledger(ledger_path, ledger_new, ledger_old)
         write_atomically(target.path, new_text.encode("utf-8"), target.data)
     return result
+
+
+def _ledger_with(path: Path, changes: Sequence[ComponentChange], source: StackFile,
+                 staging_update: Optional[StagingUpdate], outputs_file: Optional[Path],
+                 history_file: Optional[Path]) -> tuple[bytes, bytes]:
+    """The ledger's bytes now, and with an entry appended for each promoted image (checked by re-reading)."""
+    from components.config_model import ConfigError
+    from components.release_ledger import LEDGER_HEADER, read_ledger
+
+    where = f"{RELEASE_KEY}.promotionGate.ledger"
+    if path.exists():
+        try:
+            old_entries = read_ledger(path, where).releases
+            old = path.read_bytes()
+        except (ConfigError, OSError) as error:
+            problems = error.problems if isinstance(error, ConfigError) else [f"{path}: {error}"]
+            raise PromotionRefused([f"the release ledger {path.name} is unusable: {problem}" for problem in problems]) from None
+    else:
+        old_entries, old = [], (LEDGER_HEADER + "releases:\n").encode("utf-8")
+    text = old.decode("utf-8")
+    if not text.endswith("\n"):
+        text += "\n"
+    added = []
+    for change in changes:
+        newest = [entry for entry in old_entries if entry.component == change.component][-1:]
+        if newest and newest[0].image == change.new_image:
+            continue  # already the newest record of this component
+        entry = {
+            "component": change.component,
+            "image": change.new_image,
+            **({"version": change.new_version} if change.new_version is not None else {}),
+            "stack": source.stack,
+            **({"update": staging_update.version} if staging_update and staging_update.version is not None else {}),
+            "deployedAt": _format_time(staging_update.ended) if staging_update else "unknown",
+            "evidence": f"stackctl promote --verify-against {outputs_file.name if outputs_file else '-'} "
+                        f"--history {history_file.name if history_file else '-'}",
+        }
+        added.append(entry)
+        text += "  - " + "\n    ".join(f"{key}: {json.dumps(value)}" for key, value in entry.items()) + "\n"
+    new = text.encode("utf-8")
+    # Re-read what would be written: the old entries unchanged, the new ones appended exactly.
+    reread = yaml.safe_load(text) or {}
+    releases = reread.get("releases") if isinstance(reread, dict) else None
+    if not isinstance(releases, list) or len(releases) != len(old_entries) + len(added) or releases[len(old_entries):] != added:
+        raise PromotionRefused([f"the release ledger {path.name} could not be extended safely (is `releases:` "
+                                "its last key, written as a block list?); nothing was written"])
+    return old, new
+
+
+def _write_ledger(path: Path, data: bytes, expected_old: bytes) -> None:
+    if path.exists():
+        write_atomically(path, data, expected_old)
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    with os.fdopen(descriptor, "wb") as stream:
+        stream.write(data)
+
+
+def _text_diff(name: str, old: bytes, new: bytes) -> str:
+    return "".join(difflib.unified_diff(
+        old.decode("utf-8").splitlines(keepends=True), new.decode("utf-8").splitlines(keepends=True),
+        fromfile=f"a/{name}", tofile=f"b/{name}"))
 
 
 def add_parser(subparsers) -> None:
@@ -837,10 +937,11 @@ def run(args) -> int:
               f"({components})")
         return 0
     sys.stdout.write(result.diff)
+    sys.stdout.write(result.ledger_diff)
     if result.gate_override:
         print(f"\nwarning: {result.gate_override}")
     if result.written:
-        print(f"\nwrote {result.target.path}")
+        print(f"\nwrote {result.target.path}" + (f" and {result.target.ledger}" if result.ledger_diff else ""))
     else:
         print(f"\ndry run: {result.target.path} not written")
     print("\ncommit it with this message (rollback = `git revert` of that commit):\n")

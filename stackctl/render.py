@@ -359,16 +359,7 @@ def collect_resources(stack: str, config_file: Optional[Path] = None, root: Opti
     stack_file = config_file if config_file is not None else root / f"Pulumi.{stack}.yaml"
     # Validate first, outside the mock runtime: bad config renders nothing.
     config, _ = load_stack(root, stack, config_file)
-    referenced_outputs = {}
-    staging_stack = config.release.promotion_gate.staging_stack
-    if staging_stack is not None:
-        # `organization/platform/staging` -> render Pulumi.staging.yaml beside this stack's file.
-        short_name = staging_stack.rsplit("/", 1)[-1]
-        referenced_root = (config_file.parent if config_file is not None else root)
-        referenced_file = referenced_root / f"Pulumi.{short_name}.yaml"
-        referenced_outputs[staging_stack] = collect_resources(
-            short_name, referenced_file if referenced_file.exists() else None, root).outputs
-    result = run_program_file(root / "__main__.py", stack, read_stack_file(stack_file), referenced_outputs)
+    result = run_program_file(root / "__main__.py", stack, read_stack_file(stack_file))
     result.warnings = stack_warnings(config)
     return result
 

@@ -35,4 +35,5 @@ def scratch_project(tmp_path) -> Path:
     for name in ("__main__.py", "Pulumi.yaml", "Pulumi.staging.yaml", "Pulumi.prod.yaml"):
         shutil.copy(ROOT / name, tmp_path / name)
     shutil.copytree(ROOT / "config", tmp_path / "config")
+    shutil.copytree(ROOT / "releases", tmp_path / "releases")
     return tmp_path

@@ -40,6 +40,7 @@ def test_raw_deployment_in_a_scratch_copy_is_caught_with_each_broken_rule(tmp_pa
     for name in ("__main__.py", "Pulumi.yaml", "Pulumi.staging.yaml", "Pulumi.prod.yaml"):
         shutil.copy(project_root / name, tmp_path / name)
     shutil.copytree(project_root / "config", tmp_path / "config")
+    shutil.copytree(project_root / "releases", tmp_path / "releases")
     with (tmp_path / "__main__.py").open("a") as program:
         program.write(RAW_DEPLOYMENT)
 

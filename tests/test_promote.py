@@ -582,12 +582,18 @@ def test_commit_message_file_holds_exactly_the_printed_message(tmp_path, project
 
     for name in ("Pulumi.staging.yaml", "Pulumi.prod.yaml"):
         shutil.copy(project_root / name, tmp_path / name)
+    shutil.copytree(project_root / "releases", tmp_path / "releases")
     staging = tmp_path / "Pulumi.staging.yaml"
     staging.write_text(staging.read_text().replace(
         "be539f2bd0ce7b4a99a4dd1ebe22954331a5e1cb7f53152f95e7315914eb0317", "e" * 64))
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(json.dumps({"releaseDigests": {"sol": f"registry.sunbeam.pt/studio/sol@sha256:{'e' * 64}"}}))
+    ended = datetime.now(timezone.utc) - timedelta(hours=1)
+    history = history_file(tmp_path, {"end": ended})
     message_file = tmp_path / "message.txt"
     completed = subprocess.run(
         [sys.executable, "-m", "stackctl", "promote", "--from", "staging", "--to", "prod", "--root", str(tmp_path),
+         "--verify-against", str(outputs), "--history", str(history),
          "--min-soak-hours", "0", "--override-gate", "scratch copy: staging never ran here",
          "--commit-message-file", str(message_file)],
         cwd=project_root, capture_output=True, text=True, timeout=120)
@@ -596,7 +602,8 @@ def test_commit_message_file_holds_exactly_the_printed_message(tmp_path, project
     assert message.startswith("release(prod): promote sol from staging\n")
     assert completed.stdout.endswith(message)
     assert f"sol@sha256:{'e' * 64}" in message
-    assert message.endswith("\nGate override: soak lowered from 24 h (platform:release.promotionGate.minSoakHours) "
+    assert message.endswith("\nreleases/staging-verified.yaml records that staging ran each promoted image.\n"
+                            "\nGate override: soak lowered from 24 h (platform:release.promotionGate.minSoakHours) "
                             "to 0 h. Reason: scratch copy: staging never ran here\n")
     assert "warning: Gate override: soak lowered from 24 h" in completed.stdout
 

@@ -97,6 +97,7 @@ def _scratch_project():
         for name in ("__main__.py", "Pulumi.yaml", "Pulumi.staging.yaml", "Pulumi.prod.yaml"):
             shutil.copy(ROOT / name, root / name)
         shutil.copytree(ROOT / "config", root / "config")
+        shutil.copytree(ROOT / "releases", root / "releases")
         yield root
 
 
