@@ -116,3 +116,24 @@ def test_input_that_is_not_kubectl_json_is_refused_with_exit_2(project_root, tmp
     assert completed.returncode == 2
     assert completed.stderr == f"error: --live: '{tmp_path / 'live.json'}' ({message})\n"
     assert "Traceback" not in completed.stderr and completed.stdout == ""
+
+
+def test_every_workload_kind_is_compared_with_its_own_pod_template_path():
+    from stackctl.drift import find_drift, live_objects
+
+    image = "registry.example.com/a/backup@sha256:" + "1" * 64
+    cron = {"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "backup", "namespace": "matrix"},
+            "spec": {"jobTemplate": {"spec": {"template": {"spec": {"containers": [{"name": "b", "image": image}]}}}}}}
+    stateful = {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "db", "namespace": "matrix"},
+                "spec": {"replicas": 2, "template": {"spec": {"containers": [{"name": "db", "image": image}]}}}}
+    live_cron = copy.deepcopy(cron)
+    live_cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["image"] = "registry.example.com/a/backup:1"
+    live_stateful = copy.deepcopy(stateful)
+    live_stateful["metadata"]["generation"] = 1
+    live_stateful["status"] = {"observedGeneration": 1, "updatedReplicas": 2, "readyReplicas": 1}
+    live = live_objects({"kind": "List", "items": [live_cron, live_stateful]}, "live.json")
+    assert find_drift([cron, stateful], live) == [
+        f"CronJob matrix/backup containers/b: runs registry.example.com/a/backup:1, release pins {image}",
+        "StatefulSet matrix/db: readyReplicas 1 of 2",
+    ]
+
