@@ -380,7 +380,11 @@ def check_soak_time(history_file: Optional[Path], min_soak_hours: float, soak_so
         raise PromotionRefused([f"--history {history_file}: {source.stack} has no update in its history "
                                 f"(deploy it with `pulumi up` and let it soak)"])
     started, index, newest = max(updates, key=lambda item: item[0])
-    label = f"update {newest.get('version', f'#{index}')}"
+    # Pulumi Cloud numbers updates; the file backend (CLI v3.259.0) writes version 0 for every one.
+    version = newest.get("version")
+    if isinstance(version, bool) or not isinstance(version, int) or version <= 0:
+        version = None
+    label = f"update {version}" if version is not None else "update"
     if newest.get("result") != "succeeded" or "endTime" not in newest:
         raise PromotionRefused([
             f"{source.stack}'s newest {label} (started {_format_time(started)}) has result "
@@ -396,8 +400,7 @@ def check_soak_time(history_file: Optional[Path], min_soak_hours: float, soak_so
             f"promotion needs {min_soak_hours:g} h of soak ({soak_source}): "
             f"wait until {_format_time(ended + required)}"
         ])
-    version = newest.get("version")
-    return StagingUpdate(version if isinstance(version, int) and not isinstance(version, bool) else None, ended)
+    return StagingUpdate(version, ended)
 
 
 # --- editing the target text -------------------------------------------------

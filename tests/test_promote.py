@@ -658,3 +658,34 @@ def test_evidence_files_are_checked_even_when_nothing_is_to_promote(tmp_path):
     (tmp_path / "history.json").write_text("not json")
     assert refusal(tmp_path, history=tmp_path / "history.json") == [
         f"--history {tmp_path / 'history.json'}: not valid JSON (Expecting value: line 1 column 1 (char 0))"]
+
+
+# --- the real CLI's history, recorded ----------------------------------------------
+# tests/data/pulumi-v3.259.0-stack-history-file-backend.json is `pulumi stack history --json` as the
+# CLI built here (v3.259.0) printed it for a file-backend stack: three updates, newest first, the newest
+# failed; every `version` is 0 on that backend, and times are UTC with `.000Z`.
+
+RECORDED_HISTORY = ROOT / "tests" / "data" / "pulumi-v3.259.0-stack-history-file-backend.json"
+
+
+def test_the_recorded_cli_history_is_read_and_a_failed_newest_update_refuses(tmp_path):
+    from stackctl.promote import check_soak_time, read_stack_file
+
+    recorded = json.loads(RECORDED_HISTORY.read_text())
+    assert [(entry["version"], entry["kind"], entry["result"]) for entry in recorded] == [
+        (0, "update", "failed"), (0, "update", "succeeded"), (0, "update", "succeeded")]
+    write_stacks(tmp_path)
+    source = read_stack_file(tmp_path, "staging")
+    with pytest.raises(PromotionRefused) as caught:
+        check_soak_time(RECORDED_HISTORY, 0, "test", source, datetime(2026, 11, 23, tzinfo=timezone.utc))
+    assert caught.value.problems == [
+        "staging's newest update (started 2026-11-22T21:09:42Z) has result 'failed'; promotion needs a "
+        "succeeded update that has soaked (fix staging first)"]
+    succeeded_only = tmp_path / "history.json"
+    succeeded_only.write_text(json.dumps(recorded[1:]))
+    update = check_soak_time(succeeded_only, 24, "test", source, datetime(2026, 11, 23, 22, tzinfo=timezone.utc))
+    assert update.version is None  # the file backend numbers no update: the ledger records the time only
+    assert update.ended == datetime(2026, 11, 22, 21, 9, 34, tzinfo=timezone.utc)
+    with pytest.raises(PromotionRefused) as caught:
+        check_soak_time(succeeded_only, 24, "test", source, datetime(2026, 11, 23, 12, tzinfo=timezone.utc))
+    assert caught.value.problems[0].startswith("staging's newest update ended at 2026-11-22T21:09:34Z, 14.8 h before")
