@@ -33,9 +33,13 @@ def stackctl(project: Path, *argv: str) -> subprocess.CompletedProcess:
 
 
 def every_check_passes(project: Path) -> None:
-    """What scripts/test runs on each stack, and parity, on the scratch project."""
+    """What scripts/test runs on each stack, and parity, on the scratch project.
+
+    The render goes where the golden files live, so each state also shows
+    that the goldens refresh (a second call in one test replaces the first render).
+    """
     for stack in ("staging", "prod"):
-        rendered = stackctl(project, "render", stack, "--out", str(project / "out" / stack))
+        rendered = stackctl(project, "render", stack, "--out", str(project / "tests" / "golden" / stack))
         assert rendered.returncode == 0, rendered.stderr
         checked = stackctl(project, "policy", stack)
         assert checked.returncode == 0, checked.stdout + checked.stderr
