@@ -3,8 +3,10 @@
 The Kubernetes provider is always needed. The Azure and Vault plugins are
 needed only for their resources; in render mode (no cloud) a machine may not
 have them, and then those resources are skipped with a warning rather than
-failing the preview. Outside render mode nothing is skipped: a missing plugin
-is the engine's error to report.
+failing the preview. Outside render mode nothing is skipped, so a missing
+plugin is the engine's error to report, unless the stack opts in with
+`kubernetes.skipCloudResourcesWithoutPlugins: true` (a local test cluster,
+where Azure and Vault cannot run; the end-to-end tests use it).
 """
 from __future__ import annotations
 
@@ -31,7 +33,8 @@ def plugin_installed(name: str, python_package: str) -> bool:
 
 
 def detect_provider_plugins(config) -> ProviderPlugins:
-    if config.kubernetes.render_yaml_to_directory is None:
+    kubernetes = config.kubernetes
+    if kubernetes.render_yaml_to_directory is None and not kubernetes.skip_cloud_resources_without_plugins:
         return ProviderPlugins()
     return ProviderPlugins(
         azure=plugin_installed("azure-native", "pulumi-azure-native"),

@@ -42,6 +42,10 @@ class KubernetesSpec(ConfigModel):
     render_yaml_to_directory: Optional[str] = Field(
         None, description="Render manifests to this directory instead of applying them (no cluster). Default: apply."
     )
+    skip_cloud_resources_without_plugins: bool = Field(
+        False, description="Apply only the Kubernetes half when the azure-native or vault plugin is absent (a local "
+                           "test cluster, scripts/local-cluster): those resources are skipped with a warning. "
+                           "Default: false (a missing plugin is the engine's error; always so in render mode: true).")
 
 
 class StackConfig(ConfigModel):

@@ -39,3 +39,18 @@ def test_absent_azure_and_vault_plugins_skip_their_resources_and_nothing_else(pr
     account = next(r for r in skipped.resources if r.type == "kubernetes:core/v1:ServiceAccount"
                    and r.inputs["metadata"]["name"] == "forge-key-vault")
     assert account.inputs["metadata"]["annotations"]["azure.workload.identity/client-id"] == CLIENT_ID_NOT_CREATED
+
+
+def test_plugins_are_detected_only_in_render_mode_or_with_the_local_cluster_opt_in(project_root, tmp_path,
+                                                                                    monkeypatch):
+    from components.provider_plugins import detect_provider_plugins
+
+    monkeypatch.setenv("PULUMI_HOME", str(tmp_path / "empty-pulumi-home"))  # no plugin installed
+    applying, _ = _config(project_root)
+    assert detect_provider_plugins(applying) == ProviderPlugins(azure=True, vault=True)  # the engine's error
+    opted_in, _ = _config(project_root, skipCloudResourcesWithoutPlugins=True)
+    assert detect_provider_plugins(opted_in) == ProviderPlugins(azure=False, vault=False)
+    rendering, _ = _config(project_root, renderYamlToDirectory=str(tmp_path / "yaml"))
+    assert detect_provider_plugins(rendering) == ProviderPlugins(azure=False, vault=False)
+    (tmp_path / "empty-pulumi-home" / "plugins" / "resource-vault-v7.14.0").mkdir(parents=True)
+    assert detect_provider_plugins(opted_in) == ProviderPlugins(azure=False, vault=True)
