@@ -302,6 +302,50 @@ def test_prod_up_with_policy_pack(project: Project, kubectl, summary):
     assert_stack_on_cluster(kubectl, project, "prod")
 
 
+def test_release_flow_across_pull_requests_on_the_real_engine(project: Project, kubectl, tmp_path):
+    """Issue 11's scenarios under the engine: staging runs a newer sol than prod (since the digest test).
+
+    A prod change touching no image previews as one update while staging is ahead; `stackctl promote` with
+    the real `pulumi stack output/history --json` of staging records the ledger entry and prod's up runs it;
+    the rollback to the release prod ran before passes the gate and rolls the pod back.
+    """
+    staging_sol, prod_sol = images(project, "staging")["sol"], images(project, "prod")["sol"]
+    assert staging_sol != prod_sol
+
+    # 1. Staging ahead: prod's own changes still pass.
+    original = project.stack_file("prod").read_text()
+    edit_config(project, "prod", lambda c: c["platform:services"]["sol"]["resources"]["limits"].update(memory="640Mi"))
+    preview = project.pulumi("preview", "--json", stack="prod", policy=True)
+    changed = [s for s in steps(preview) if s.get("op") != "same"]
+    assert [(s["op"], s["urn"].rsplit("::", 1)[-1]) for s in changed] == [("update", "sol-deployment")], changed
+    project.stack_file("prod").write_text(original)
+
+    # 2. Promotion from staging's real evidence.
+    outputs, history = tmp_path / "staging-outputs.json", tmp_path / "staging-history.json"
+    outputs.write_text(project.pulumi("stack", "output", "--json", stack="staging").stdout)
+    history.write_text(project.pulumi("stack", "history", "--json", stack="staging").stdout)
+    promoted = subprocess.run(
+        [sys.executable, "-m", "stackctl", "promote", "--from", "staging", "--to", "prod", "--only", "sol",
+         "--root", str(project.dir), "--verify-against", str(outputs), "--history", str(history),
+         "--min-soak-hours", "0", "--override-gate", "end-to-end test: staging was updated minutes ago"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert promoted.returncode == 0, promoted.stdout + promoted.stderr
+    ledger = yaml.safe_load((project.dir / "releases" / "staging-verified.yaml").read_text())["releases"]
+    assert (ledger[-1]["component"], ledger[-1]["image"], ledger[-1]["stack"]) == ("sol", staging_sol, "staging")
+    up = project.pulumi("up", "--yes", stack="prod", policy=True)
+    no_traceback(up)
+    wait_for(lambda: [app_image(p) for p in pods_of(kubectl, "sol") if ready(p)] == [staging_sol],
+             "prod's sol pod on the promoted image")
+
+    # 3. Emergency rollback to the release prod ran before: recorded, so the gate admits it.
+    edit_config(project, "prod", lambda c: c["platform:release"]["images"]["sol"].update(image=prod_sol))
+    rollback = project.pulumi("up", "--yes", stack="prod", policy=True)
+    no_traceback(rollback)
+    wait_for(lambda: [app_image(p) for p in pods_of(kubectl, "sol") if ready(p)] == [prod_sol],
+             "prod's sol pod back on the previous image")
+    assert project.outputs("prod")["releaseDigests"]["sol"] == prod_sol
+
+
 def test_removed_service_leaves_its_claim_bound(project: Project, kubectl):
     claim_before = kubectl.json("pvc", "chat-history", "-n", "chat")
     claim_urns = [r["urn"] for r in project.state("prod")
