@@ -86,7 +86,10 @@ def test_policy_pack_yaml_runs_python_in_its_own_virtualenv():
     project = yaml.safe_load((PACK / "PulumiPolicy.yaml").read_text())
     assert project["runtime"] == {"name": "python", "options": {"toolchain": "pip", "virtualenv": "venv"}}
     requirements = (PACK / "requirements.txt").read_text().split()
-    assert "pulumi-policy==1.21.0" in requirements and "pulumi==3.272.0" in requirements
+    program_pin = next(line for line in (PACK.parent / "requirements.txt").read_text().split()
+                       if line.startswith("pulumi=="))
+    # The pack's SDK is the version the engine is built from, as the program's is.
+    assert "pulumi-policy==1.21.0" in requirements and program_pin in requirements and program_pin == "pulumi==3.259.0"
 
 
 def test_engine_sees_every_policy_with_its_level_and_schema(analyzer):
