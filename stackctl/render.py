@@ -277,19 +277,21 @@ def check_output_directory(out_dir: Path, project_root: Path = PROJECT_ROOT, cwd
         raise BadInput("--out", given, "is an existing file, not a directory; "
                        "remove it or render into a new directory")
     try:
-        present = {path.relative_to(resolved).as_posix() for path in resolved.rglob("*") if not path.is_dir()}
-        present |= {path.relative_to(resolved).as_posix() + "/" for path in resolved.rglob("*")
-                    if path.is_dir() and not any(path.iterdir())}
+        entries = sorted(entry.name for entry in resolved.iterdir())
     except OSError as error:
         raise BadInput("--out", given, f"cannot be read ({error.strerror}); fix its permissions or choose "
                        "another directory") from None
-    if not present:
+    if not entries:
         return
     listed = _render_files_listed(resolved)
     if listed is None:
-        raise BadInput("--out", given, f"holds {len(present)} file(s) that `stackctl render` did not write "
-                       f"(no {RENDER_MARKER} marker), e.g. {sorted(present)[0]!r}; render into a new or empty "
-                       "directory, it replaces its output as a whole")
+        # Refused from the top level alone: no walk of a large tree (a home directory) to say no.
+        raise BadInput("--out", given, f"holds files that `stackctl render` did not write (no {RENDER_MARKER} "
+                       f"marker), e.g. {entries[0]!r}; render into a new or empty directory, it replaces its "
+                       "output as a whole")
+    present = {path.relative_to(resolved).as_posix() for path in resolved.rglob("*") if not path.is_dir()}
+    present |= {path.relative_to(resolved).as_posix() + "/" for path in resolved.rglob("*")
+                if path.is_dir() and not any(path.iterdir())}
     foreign = sorted(present - listed)
     if foreign:
         raise BadInput("--out", given, f"is a previous render but also holds {len(foreign)} file(s) it did not "

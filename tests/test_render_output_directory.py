@@ -60,7 +60,7 @@ def test_a_directory_with_an_unrelated_file_is_refused_and_the_file_survives(tmp
     (out / "notes.txt").write_text("my notes")
     code, err = _render(out, capsys)
     assert code == 2
-    assert err == (f"error: --out: '{out}' (holds 1 file(s) that `stackctl render` did not write (no "
+    assert err == (f"error: --out: '{out}' (holds files that `stackctl render` did not write (no "
                    f"{RENDER_MARKER} marker), e.g. 'notes.txt'; render into a new or empty directory, it replaces "
                    "its output as a whole)\n")
     assert _snapshot(out) == {"notes.txt": b"my notes"}
