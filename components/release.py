@@ -8,9 +8,9 @@ rebuilding, so prod runs the exact bytes staging ran, and a rollback is a
 """
 from __future__ import annotations
 
-from typing import Optional
+from typing import Annotated, Optional
 
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field
 
 from .config_model import ConfigModel
 from .release_digest import PINNED_FORM, PINNED_IMAGE_PATTERN, pinned_image_problem
@@ -26,30 +26,26 @@ def check_pinned_image(value: str) -> str:
     return value
 
 
+# A config string that must be `registry/repo@sha256:<64 hex>`; one validator for every model that names an image.
+PinnedImageReference = Annotated[str, AfterValidator(check_pinned_image)]
+
+
 def image_registry(image: str) -> str:
     return PINNED_IMAGE_PATTERN.match(image)["registry"]
 
 
 class ReleaseImage(ConfigModel):
-    image: str = Field(description=f"The image, pinned by digest: {PINNED_FORM}. Required.")
+    image: PinnedImageReference = Field(description=f"The image, pinned by digest: {PINNED_FORM}. Required.")
     version: Optional[str] = Field(None, description="Human-readable version label. Default: none.")
 
-    @field_validator("image")
-    @classmethod
-    def _pinned(cls, value: str) -> str:
-        return check_pinned_image(value)
 
 
 class GateOverride(ConfigModel):
     """An image prod may run without staging evidence: an emergency, visible in the diff."""
 
-    image: str = Field(description=f"Exactly the image admitted, {PINNED_FORM}. Required.")
+    image: PinnedImageReference = Field(description=f"Exactly the image admitted, {PINNED_FORM}. Required.")
     reason: str = Field(min_length=10, description="Why, in words (an incident, a ticket). Required.")
 
-    @field_validator("image")
-    @classmethod
-    def _pinned(cls, value: str) -> str:
-        return check_pinned_image(value)
 
 
 class PromotionGate(ConfigModel):

@@ -28,12 +28,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Optional
 
-from pydantic import Field, field_validator
+from pydantic import Field
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from .config_model import ConfigError, ConfigModel, validate_config
-from .release import check_pinned_image
+from .release import PinnedImageReference
 
 LEDGER_HEADER = """\
 # Images staging has run successfully: the evidence prod's provenance gate reads
@@ -47,17 +47,13 @@ class LedgerEntry(ConfigModel):
     """One image staging ran, and the evidence for it."""
 
     component: str = Field(description="Component name, as in release.images. Required.")
-    image: str = Field(description="The image staging ran, pinned by digest. Required.")
+    image: PinnedImageReference = Field(description="The image staging ran, pinned by digest. Required.")
     version: Optional[str] = Field(None, description="Its version label. Default: none.")
     stack: str = Field(description="The stack that ran it (staging). Required.")
     update: Optional[int] = Field(None, description="The successful `pulumi up` of that stack (history version).")
     deployed_at: str = Field(description="When that update ended, UTC ISO 8601. Required.")
     evidence: str = Field(description="Where the entry comes from (stackctl promote and its input files). Required.")
 
-    @field_validator("image")
-    @classmethod
-    def _pinned(cls, value: str) -> str:
-        return check_pinned_image(value)
 
 
 class ReleaseLedger(ConfigModel):
