@@ -149,6 +149,9 @@ def run(args) -> int:
     except json.JSONDecodeError as error:
         raise BadInput("--live", args.live, f"is not JSON (line {error.lineno}: {error.msg}); "
                        f"use `-o json`: `{KUBECTL_COMMAND}`") from None
+    except RecursionError:
+        raise BadInput("--live", args.live, f"is JSON nested too deeply to be kubectl output; give "
+                       f"`{KUBECTL_COMMAND}`") from None
     objects = live_objects(live, str(args.live))
     result = collect_resources(args.stack)
     expected = [r.inputs for r in result.resources

@@ -93,6 +93,8 @@ def _read_file(scan: ManifestScan, path: Path, shown: str) -> None:
             _add_document(scan, shown, json.loads(text) if text.strip() else None)
         except json.JSONDecodeError as error:
             scan.unparsable.append(f"{shown}:{error.lineno}: not valid JSON: {error.msg}")
+        except RecursionError:
+            scan.unparsable.append(f"{shown}: JSON nested too deeply to read")
         return
     try:
         documents = list(yaml.safe_load_all(text))

@@ -110,3 +110,13 @@ def test_a_stack_file_that_is_not_text_is_bad_input(tmp_path, capsys):
     code, _, err = _run(["promote", "--from", "staging", "--to", "prod", "--root", str(tmp_path)], capsys)
     assert code == 2 and "Traceback" not in err
     assert "stack staging (Pulumi.staging.yaml): not UTF-8" in err
+
+
+def test_json_nested_too_deeply_is_bad_input_not_an_internal_error(tmp_path, capsys):
+    deep = tmp_path / "live.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    code, _, err = _run(["drift", "staging", "--live", str(deep)], capsys)
+    assert (code, err) == (2, f"error: --live: '{deep}' (is JSON nested too deeply to be kubectl output; give "
+                              "`kubectl get deployments,statefulsets,cronjobs,jobs --all-namespaces -o json`)\n")
+    code, _, err = _run(["policy", "--manifests", str(deep)], capsys)
+    assert code == 2 and "live.json: JSON nested too deeply to read" in err
