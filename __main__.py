@@ -11,7 +11,8 @@ import pulumi
 from components.config_model import ConfigError
 from components.provider_plugins import detect_provider_plugins
 from components.service_stack import deploy_stack
-from components.stack_config import parse_stack_config, stack_warnings, values_from_pulumi_config
+from components.stack_checks import stack_warnings
+from components.stack_config import parse_stack_config, values_from_pulumi_config
 
 try:
     config, file_contents = parse_stack_config(values_from_pulumi_config(), Path(__file__).parent)

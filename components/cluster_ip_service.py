@@ -1,7 +1,7 @@
-"""A ClusterIP Service in front of a single-writer Deployment.
+"""A ClusterIP Service in front of a serving workload (a single writer or a replicated Deployment).
 
 Its selector and ports are derived from the Deployment's own labels and
-container ports (`selector_labels`, `ServiceSpec.ports`), never typed twice,
+container ports (`selector_labels`, `ServingWorkloadSpec.ports`), never typed twice,
 so a renamed port or service cannot leave the Service pointing at nothing.
 """
 from __future__ import annotations
@@ -11,10 +11,10 @@ from typing import Optional
 import pulumi
 import pulumi_kubernetes as k8s
 
-from .single_writer_deployment import ServiceSpec, selector_labels
+from .workload_spec import ServingWorkloadSpec, selector_labels
 
 
-def build_service_manifest(name: str, spec: ServiceSpec, labels: dict[str, str]) -> dict:
+def build_service_manifest(name: str, spec: ServingWorkloadSpec, labels: dict[str, str]) -> dict:
     return {
         "metadata": {"name": name, "namespace": spec.namespace, "labels": labels},
         "spec": {
@@ -34,7 +34,7 @@ class ClusterIpService(pulumi.ComponentResource):
     service_name: str
     """metadata.name of the Service (the same as the Deployment's)."""
 
-    def __init__(self, name: str, spec: ServiceSpec, labels: dict[str, str],
+    def __init__(self, name: str, spec: ServingWorkloadSpec, labels: dict[str, str],
                  opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("platform:kubernetes:ClusterIpService", name, None, opts)
         manifest = build_service_manifest(name, spec, labels)

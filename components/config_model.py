@@ -14,6 +14,11 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic.alias_generators import to_camel
 
 
+# Tagged unions (workload kinds) tag their members `kind=<name>`; pydantic puts
+# the tag in error locations, where it is not a config key.
+UNION_TAG_PREFIX = "kind="
+
+
 class ConfigModel(BaseModel):
     """Frozen, closed, camelCase-aliased: the shape of every config model."""
 
@@ -48,10 +53,16 @@ def key_path(location: Iterable[Any]) -> str:
 def _describe_pydantic_error(error: dict[str, Any], prefix: tuple[Any, ...], model: type[BaseModel]) -> str:
     # pydantic appends the name of the union member or tagged-union tag to the
     # location; those are not config keys, so drop them.
-    location = [part for part in error["loc"] if not (isinstance(part, str) and part.startswith("function-"))]
+    location = [part for part in error["loc"]
+                if not (isinstance(part, str) and part.startswith(("function-", UNION_TAG_PREFIX)))]
     path = key_path(prefix + tuple(location))
     kind = error["type"]
     value = error.get("input")
+    if kind == "union_tag_invalid":
+        tag = str(error["ctx"]["tag"]).removeprefix(UNION_TAG_PREFIX)
+        expected = [t.strip().strip("'").removeprefix(UNION_TAG_PREFIX)
+                    for t in str(error["ctx"]["expected_tags"]).split(",")]
+        return f"{path}.kind: {tag!r} is not a kind (kinds: {', '.join(expected)})"
     if kind == "extra_forbidden":
         return f"{path}: unknown key (remove it or check its spelling; see the config reference in Pulumi.yaml)"
     if kind == "missing":

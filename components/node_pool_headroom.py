@@ -1,9 +1,12 @@
 """The node-pool headroom check, done at preview: do the workloads fit on the autoscaler's floor?
 
-The sum of every service's pod requests (a pod requests the larger of its
-containers' sum and its largest init container), plus the surge a rolling
-update would add (none here: single writers use Recreate, which stops the old
-pod first), must fit in `minCount × allocatable(vmSize)`. If it does not,
+The sum of every workload's pod requests at the floor (a pod requests the
+larger of its containers' sum and its largest init container), plus the pods a
+release adds while it rolls out (a replicated workload's surge pod and its
+migration Job; none for a single writer, whose Recreate stops the old pod
+first), must fit in `minCount × allocatable(vmSize)`. Each workload states
+those numbers itself (`WorkloadSpec.pods_at_floor`, `rollout_surge_pods`,
+`pod_requests`), whatever its kind. If it does not,
 pods stay Pending whenever the autoscaler has scaled down to its floor.
 Staging warns; prod fails. The message shows the numbers.
 
@@ -19,7 +22,7 @@ from policies.aks_allocatable import ALLOCATABLE_BY_VM_SIZE as SHARED_ALLOCATABL
 from policies.kubernetes_quantity import format_mebibytes
 
 from .kubernetes_quantity import cpu_millicores, format_millicores, memory_bytes
-from .single_writer_deployment import ServiceSpec
+from .workload_spec import WorkloadSpec
 
 
 @dataclass(frozen=True)
@@ -34,30 +37,16 @@ ALLOCATABLE_BY_VM_SIZE: dict[str, Allocatable] = {
 }
 
 
-def pod_requests(spec: ServiceSpec) -> tuple[Fraction, Fraction]:
-    """(CPU millicores, memory bytes) the scheduler reserves for the service's pod."""
-    cpu = cpu_millicores(spec.resources.requests.cpu)
-    memory = memory_bytes(spec.resources.requests.memory)
-    if spec.data_directories is not None:
-        # The init container's fixed requests (single_writer_deployment).
-        cpu, memory = max(cpu, cpu_millicores("10m")), max(memory, memory_bytes("16Mi"))
-    return cpu, memory
-
-
-def surge_pods(spec: ServiceSpec) -> int:
-    """Extra pods during a rollout: Recreate has none."""
-    return 0 if spec.strategy == "Recreate" else 1
-
-
-def headroom_problem(services: dict[str, ServiceSpec], vm_size: str, min_count: int, key_path: str) -> str | None:
+def headroom_problem(workloads: dict[str, WorkloadSpec], vm_size: str, min_count: int,
+                     key_path: str) -> str | None:
     """None if the workloads fit on the floor, else the message with the numbers."""
     allocatable = ALLOCATABLE_BY_VM_SIZE[vm_size]
     cpu = memory = Fraction(0)
     pods = surge = 0
-    for spec in services.values():
-        pod_cpu, pod_memory = pod_requests(spec)
-        pods, surge = pods + spec.replicas, surge + surge_pods(spec)
-        count = spec.replicas + surge_pods(spec)
+    for spec in workloads.values():
+        pod_cpu, pod_memory = spec.pod_requests()
+        pods, surge = pods + spec.pods_at_floor(), surge + spec.rollout_surge_pods()
+        count = spec.pods_at_floor() + spec.rollout_surge_pods()
         cpu, memory = cpu + pod_cpu * count, memory + pod_memory * count
     capacity_cpu = allocatable.cpu_millicores * min_count
     capacity_memory = allocatable.memory_bytes * min_count

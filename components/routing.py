@@ -134,7 +134,12 @@ def check_routing(routing: RoutingSpec, services: dict, environment: str) -> lis
             problems.append(f"routing.routes.{name}.service: {route.service!r} is not a service "
                             f"(services: {sorted(services)})")
             continue
-        ports = [port.name for port in services[route.service].ports]
+        ports = services[route.service].routable_ports()
+        if not ports:
+            problems.append(f"routing.routes.{name}.service: {route.service!r} is a "
+                            f"{services[route.service].kind} workload and serves no port (route to a service "
+                            "with ports)")
+            continue
         if route.port not in ports:
             problems.append(f"routing.routes.{name}.port: {route.port!r} is not a port of service "
                             f"{route.service!r} (ports: {ports}; add it under services.{route.service}.ports)")

@@ -8,10 +8,10 @@ optional ref, as an empty value: the "silent secret drop").
 """
 from __future__ import annotations
 
-from .single_writer_deployment import ServiceSpec
+from .workload_spec import WorkloadSpec
 
 
-def check_secret_key_coverage(service_name: str, spec: ServiceSpec) -> list[str]:
+def check_secret_key_coverage(service_name: str, spec: WorkloadSpec) -> list[str]:
     problems = []
     provided = {secret: set(source.provided_keys) for secret, source in spec.secrets.items()}
     for env_var, reference in sorted(spec.secret_env.items()):

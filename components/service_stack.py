@@ -21,16 +21,13 @@ from .persistent_volume_claim import PersistentVolumeClaim
 from .provider_plugins import ProviderPlugins
 from .release import RELEASE_DIGESTS_OUTPUT
 from .routing import Routing
-from .single_writer_deployment import (
-    SECRET_MAPPING_CHECKSUM_ANNOTATION,
-    SingleWriterDeployment,
-    content_checksum,
-    workload_labels,
-)
+from .pod_template import SECRET_MAPPING_CHECKSUM_ANNOTATION
 from .stack_config import StackConfig
 from .vault_static_secret import VaultStaticSecretSync
 from .vault_workload_access import VaultWorkloadAccess, vault_auth_name
 from .workload_identity import WorkloadIdentity
+from .workload_kinds import deploy_workload
+from .workload_spec import WorkloadInputs, content_checksum, workload_labels
 
 # What a ServiceAccount's client-id annotation says when the Azure plugin is
 # absent in render mode and the identity was therefore not created.
@@ -83,12 +80,9 @@ def deploy_stack(config: StackConfig, file_contents: dict[str, str],
             provider_opts, pulumi.ResourceOptions(depends_on=[namespaces[service.namespace]])
         )
         labels = workload_labels(name, config.environment)
-        image = config.release.images[name].image
-        release_digests[name] = image
-        init_image = None
-        if service.data_directories is not None:
-            init_image = config.release.images[service.data_directories.image].image
-            release_digests[service.data_directories.image] = init_image
+        images = {component: config.release.images[component].image
+                  for component in service.release_components(name)}
+        release_digests.update(images)
 
         secret_sources: list[pulumi.Resource] = []
         vault_sources = {secret: source.vault for secret, source in service.secrets.items() if source.vault}
@@ -99,7 +93,7 @@ def deploy_stack(config: StackConfig, file_contents: dict[str, str],
             )
             for secret, source in sorted(vault_sources.items()):
                 secret_sources.append(VaultStaticSecretSync(
-                    secret, service.namespace, source, vault_auth_name(name), [name], labels,
+                    secret, service.namespace, source, vault_auth_name(name), service.restart_targets(name), labels,
                     opts=pulumi.ResourceOptions.merge(namespace_opts, pulumi.ResourceOptions(depends_on=[access])),
                 ))
 
@@ -134,15 +128,21 @@ def deploy_stack(config: StackConfig, file_contents: dict[str, str],
             if reloaded:
                 deployment_annotations[RELOADER_ANNOTATION] = ",".join(reloaded)
 
-        if service.ports:
+        if service.routable_ports():
             ClusterIpService(name, service, labels, opts=namespace_opts)
-        claim = PersistentVolumeClaim(f"{name}-data", service.data, service.namespace, labels, opts=namespace_opts)
-        SingleWriterDeployment(
-            name, service, config.environment, image, file_contents, init_image,
-            extra_annotations=pod_annotations, deployment_annotations=deployment_annotations,
-            # The pod cannot start before its claim and Secrets exist.
+        claims = [
+            # The first claim keeps the resource name it had before kinds existed (`<name>-data`):
+            # a protected claim must never be re-created under a new URN.
+            PersistentVolumeClaim(f"{name}-data" if index == 0 else f"{name}-{volume.claim_name}",
+                                  volume, service.namespace, labels, opts=namespace_opts)
+            for index, volume in enumerate(service.claims())
+        ]
+        deploy_workload(
+            name, service,
+            WorkloadInputs(config.environment, images, file_contents, pod_annotations, deployment_annotations),
+            # The pods cannot start before their claims and Secrets exist.
             opts=pulumi.ResourceOptions.merge(
-                namespace_opts, pulumi.ResourceOptions(depends_on=[claim, *secret_sources])),
+                namespace_opts, pulumi.ResourceOptions(depends_on=[*claims, *secret_sources])),
         )
     if config.routing is not None:
         Routing("routing", config.routing, config.services, {"app.kubernetes.io/managed-by": "pulumi",

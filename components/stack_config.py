@@ -3,8 +3,8 @@
 `Pulumi.<stack>.yaml` holds one key per top-level field of `StackConfig`, each
 prefixed with the project name (`platform:services`). Loading goes in three
 steps, all before the first resource is registered: shape (pydantic), the
-rules that span several keys (namespaces declared, release coherence, secret
-key coverage, prod strictness), and reading the config files the services
+rules that span several keys (`stack_checks.py`: namespaces declared, release
+coherence, secret key coverage, prod strictness), and reading the config files the services
 mount. Any problem raises `ConfigError` listing all of them.
 
 Environment strictness follows the control-plane runbook seed: what dev and
@@ -24,13 +24,12 @@ from .azure_environment import AzureSpec
 from .config_model import ConfigError, ConfigModel, validate_config
 from .kubernetes_names import check_dns_label
 from .namespace import NamespaceSpec
-from .node_pool_headroom import headroom_problem
-from .release import ReleaseSpec, check_release_coherence
+from .release import ReleaseSpec
 from .release_ledger import provenance_problems, read_ledger
-from .routing import RoutingSpec, check_routing
-from .secret_key_coverage import check_secret_key_coverage
-from .single_writer_deployment import ServiceSpec
-from .vault_workload_access import VaultServerSpec, check_vault_paths_owned
+from .routing import RoutingSpec
+from .stack_checks import check_stack_rules
+from .vault_workload_access import VaultServerSpec
+from .workload_kinds import WORKLOAD_KINDS, AnyWorkloadSpec
 
 PROJECT_NAME = "platform"
 # Config namespaces of the providers the program uses; their keys are passed
@@ -55,7 +54,9 @@ class StackConfig(ConfigModel):
     kubernetes: KubernetesSpec = Field(default_factory=KubernetesSpec, description="Default: apply to the cluster.")
     release: ReleaseSpec = Field(description="Pinned images of every component. Required.")
     namespaces: dict[str, NamespaceSpec] = Field(description="Namespaces this stack owns. Required.")
-    services: dict[str, ServiceSpec] = Field(description="Single-writer services. Required.")
+    services: dict[str, AnyWorkloadSpec] = Field(  # type: ignore[valid-type]
+        description=f"Workloads by name, each of one kind ({', '.join(WORKLOAD_KINDS)}; default singleWriter). "
+                    "Required.")
     vault: Optional[VaultServerSpec] = Field(None, description="OpenBao/Vault server. Required if a service uses vault.")
     azure: Optional[AzureSpec] = Field(None, description="Azure identifiers. Required if a service uses azureKeyVault.")
     routing: Optional[RoutingSpec] = Field(None, description="Ingress routes to services. Default: none.")
@@ -66,111 +67,6 @@ class StackConfig(ConfigModel):
         for name in value:
             check_dns_label(name)
         return value
-
-
-def release_components_in_use(config: StackConfig) -> dict[str, str]:
-    """Component name -> the key path that makes it deployed."""
-    used: dict[str, str] = {}
-    for name, service in config.services.items():
-        used.setdefault(name, f"services.{name}")
-        if service.data_directories is not None:
-            used.setdefault(service.data_directories.image, f"services.{name}.dataDirectories.image")
-    return used
-
-
-def cluster_is_managed(config: StackConfig) -> bool:
-    return bool(config.azure and config.azure.cluster and config.azure.cluster.managed)
-
-
-# Prod's autoscaler floor: one node may drain or fail while the other serves.
-PROD_MIN_NODE_FLOOR = 2
-NODE_POOL_KEY = "azure.cluster.nodePool"
-
-
-def _headroom(config: StackConfig) -> str | None:
-    if config.azure is None or config.azure.cluster is None:
-        return None
-    pool = config.azure.cluster.node_pool
-    return headroom_problem(config.services, pool.vm_size, pool.min_count, NODE_POOL_KEY)
-
-
-def stack_warnings(config: StackConfig) -> list[str]:
-    """Problems that stop prod but only warn elsewhere, and gate overrides (shown by render and by the engine)."""
-    problem = _headroom(config)
-    warnings = [problem] if problem is not None and config.environment != "prod" else []
-    for component, override in sorted(config.release.promotion_gate.overrides.items()):
-        entry = config.release.images.get(component)
-        if entry is None or entry.image != override.image:
-            warnings.append(f"release.promotionGate.overrides.{component}: admits {override.image!r}, which "
-                            "release.images does not pin (remove the override)")
-        else:
-            warnings.append(f"release.promotionGate.overrides.{component}: the provenance gate is overridden for "
-                            f"{override.image!r}; reason: {override.reason}")
-    return warnings
-
-
-def check_stack_rules(config: StackConfig) -> list[str]:
-    """Rules that span several keys; each problem names its key path."""
-    problems: list[str] = []
-    for name, service in sorted(config.services.items()):
-        if service.namespace not in config.namespaces:
-            problems.append(
-                f"services.{name}.namespace: {service.namespace!r} is not declared under namespaces "
-                f"(declared: {sorted(config.namespaces)})"
-            )
-        problems += check_secret_key_coverage(name, service)
-        if config.environment == "prod" and service.allow_writable_root_filesystem:
-            problems.append(
-                f"services.{name}.allowWritableRootFilesystem: true is not allowed in prod "
-                "(mount an emptyDir for the paths the service writes instead)"
-            )
-    problems += check_release_coherence(config.release, release_components_in_use(config))
-    if config.environment == "prod" and config.release.promotion_gate.ledger is None:
-        problems.append("release.promotionGate.ledger: required in prod (prod may only run images staging ran; "
-                        "point it at releases/staging-verified.yaml)")
-    if config.environment == "prod" and not config.release.registry_allowlist:
-        problems.append("release.registryAllowlist: required in prod (list the registries prod may pull from)")
-    secret_targets: dict[tuple[str, str], str] = {}
-    for name, service in sorted(config.services.items()):
-        for secret, source in sorted(service.secrets.items()):
-            target = (service.namespace, secret)
-            if target in secret_targets:
-                problems.append(
-                    f"services.{name}.secrets.{secret}: Secret {secret!r} in namespace {service.namespace!r} is "
-                    f"already created by {secret_targets[target]} (one source per Secret)"
-                )
-            secret_targets[target] = f"services.{name}.secrets.{secret}"
-            if source.vault is not None and config.vault is None:
-                problems.append(
-                    f"services.{name}.secrets.{secret}.vault: the stack has no `vault` server config "
-                    "(add platform:vault with its address)"
-                )
-            key_vault = source.azure_key_vault
-            if key_vault is not None and key_vault.cluster_secret_store is None:
-                if config.azure is None or config.azure.key_vault is None:
-                    problems.append(
-                        f"services.{name}.secrets.{secret}.azureKeyVault: the stack has no `azure.keyVault` "
-                        "(reference the vault by id, or create it)"
-                    )
-                elif config.azure.oidc_issuer_url is None and not cluster_is_managed(config):
-                    problems.append(
-                        "azure.oidcIssuerUrl: required for Workload Identity when the program does not manage "
-                        "the AKS cluster (az aks show --query oidcIssuerProfile.issuerUrl)"
-                    )
-    if config.routing is not None:
-        problems += check_routing(config.routing, config.services, config.environment)
-    if config.azure is not None and config.azure.cluster is not None:
-        pool = config.azure.cluster.node_pool
-        if config.environment == "prod" and pool.min_count < PROD_MIN_NODE_FLOOR:
-            problems.append(f"{NODE_POOL_KEY}.minCount: {pool.min_count} is below prod's floor of "
-                            f"{PROD_MIN_NODE_FLOOR} (one node must be able to drain while another serves)")
-        headroom = _headroom(config)
-        if headroom is not None and config.environment == "prod":
-            problems.append(headroom)
-    if config.environment == "prod" and config.vault is not None and config.vault.skip_tls_verify:
-        problems.append("vault.skipTlsVerify: true is not allowed in prod (give VSO the server's CA instead)")
-    problems += check_vault_paths_owned(config.services)
-    return problems
 
 
 def read_config_files(config: StackConfig, root: Path) -> dict[str, str]:

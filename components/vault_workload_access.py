@@ -24,7 +24,7 @@ from pydantic import Field, field_validator
 
 from .config_model import ConfigModel
 from .secret_source import VaultSource
-from .single_writer_deployment import ServiceSpec
+from .workload_spec import WorkloadSpec
 
 VSO_API_VERSION = "secrets.hashicorp.com/v1beta1"
 VAULT_AUDIENCE = "vault"
@@ -44,7 +44,7 @@ class VaultServerSpec(ConfigModel):
         return value.rstrip("/")
 
 
-def check_vault_paths_owned(services: dict[str, ServiceSpec]) -> list[str]:
+def check_vault_paths_owned(services: dict[str, WorkloadSpec]) -> list[str]:
     problems = []
     for name, service in sorted(services.items()):
         for secret, source in sorted(service.secrets.items()):

@@ -1,4 +1,4 @@
-"""Kubernetes objects as Pulumi registers them: type tokens, names, pod templates, selectors.
+"""Kubernetes objects as Pulumi registers them: type tokens, names, pod templates, selectors, scale targets.
 
 pulumi-kubernetes registers every object with the type token
 `kubernetes:<group>/<version>:<Kind>`, the core group spelled `core`
@@ -213,3 +213,25 @@ def selector_matches(selector: Any, labels: Any) -> Any:
         if operator == "DoesNotExist" and present:
             return False
     return True
+
+
+def scales(autoscaler_props: Any, resource_type: str, props: Any, fallback_name: str) -> Any:
+    """Whether a HorizontalPodAutoscaler scales this object: True, False, or UNKNOWN.
+
+    The target is matched as the HPA controller resolves it: same namespace,
+    scaleTargetRef kind and name (its apiVersion is not compared: a Deployment
+    is one object whichever version names it). A known difference in any of
+    them is False even when another part is unknown; otherwise any unknown part
+    makes the answer UNKNOWN. An object without metadata.name is matched by its
+    Pulumi name, as `object_name()` reads it.
+    """
+    target = field(autoscaler_props, "spec", "scaleTargetRef")
+    own_name = field(props, "metadata", "name")
+    pairs = [
+        (effective_namespace(autoscaler_props), effective_namespace(props)),
+        (field(target, "kind"), kind_of(resource_type)),
+        (field(target, "name"), own_name if own_name is UNKNOWN else object_name(props, fallback_name)),
+    ]
+    if any(UNKNOWN not in pair and pair[0] != pair[1] for pair in pairs):
+        return False
+    return UNKNOWN if any(UNKNOWN in pair for pair in pairs) else True

@@ -3,17 +3,26 @@
 The cluster autoscaler only adds nodes after a pod is already Pending; the
 floor of the pools is what is there when a release rolls at 3 a.m. So the sum,
 over all Deployments, of each pod's requests (per resource, the larger of the
-containers' sum and the biggest init container) times `replicas` plus the
-rolling-update surge (`maxSurge`, default 25% rounded up; none for Recreate)
-must fit in the sum over pools of `minCount` (or `count` without autoscaling)
-times the allocatable CPU and memory of the pool's `vmSize`.
+containers' sum and the biggest init container) times its replica count plus
+the rolling-update surge (`maxSurge`, default 25% of the replica count rounded
+up; none for Recreate) must fit in the sum over pools of `minCount` (or `count`
+without autoscaling) times the allocatable CPU and memory of the pool's `vmSize`.
+
+The replica count is `spec.replicas` (1 when unset), raised to the
+`minReplicas` (default 1) of a HorizontalPodAutoscaler that scales the
+Deployment: an HPA never goes below its minimum, and a Deployment it manages
+usually leaves `replicas` unset. An HPA whose target or minimum is unknown at
+preview and that may scale a Deployment makes that Deployment's count unknown.
 
 Allocatable per VM size is policy config (`allocatable`), defaulting to the
 table in `aks_allocatable.py`, which the program's own headroom check uses too.
 
 Deliberately left out: DaemonSet pods (system add-ons differ by cluster),
 taints and bin-packing (a pod fits in the sum, not necessarily on one node),
-StatefulSets and Jobs (none here). Stacks without a node pool are not checked.
+StatefulSets (none here), and CronJobs and Jobs: their pods are short-lived
+and run beside the services only for minutes, so like the program's own check,
+which counts Deployments only, this rule does not reserve room for them.
+Stacks without a node pool are not checked.
 """
 from __future__ import annotations
 
@@ -32,7 +41,7 @@ from pulumi_policy import (
 from .aks_allocatable import ALLOCATABLE_BY_VM_SIZE
 from .aks_node_pool_autoscaling import node_pools
 from .kubernetes_quantity import format_mebibytes, format_millicores, parse_quantity
-from .kubernetes_resource import containers, kind_of, pod_template, subject
+from .kubernetes_resource import containers, kind_of, pod_template, scales, subject
 from .resource_properties import UNKNOWN, describe, field, schema_with_defaults, settings
 
 DEFAULTS = {"allocatable": ALLOCATABLE_BY_VM_SIZE}
@@ -76,6 +85,21 @@ def _surge(props: Any, replicas: int) -> Optional[int]:
     return None
 
 
+def _replica_count(resource: Any, autoscalers: list[Any]) -> Any:
+    """spec.replicas (1 when unset), raised to the minReplicas of any HPA that scales it; UNKNOWN if unknown."""
+    replicas = field(resource.props, "spec", "replicas")
+    counts = [1 if replicas is None else replicas]
+    for autoscaler in autoscalers:
+        matched = scales(autoscaler.props, resource.resource_type, resource.props, resource.name)
+        if matched is False:
+            continue
+        minimum = field(autoscaler.props, "spec", "minReplicas")
+        counts.append(UNKNOWN if matched is UNKNOWN else 1 if minimum is None else minimum)
+    if not all(isinstance(count, (int, float)) and not isinstance(count, bool) for count in counts):
+        return UNKNOWN
+    return max(counts)
+
+
 def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     table = settings(args.get_config(), DEFAULTS)["allocatable"]
     have = {resource: Fraction(0) for resource in RESOURCES}
@@ -99,11 +123,12 @@ def validate(args: StackValidationArgs, report_violation: ReportViolation) -> No
         return  # no node pool in this stack
 
     need = {resource: Fraction(0) for resource in RESOURCES}
+    autoscalers = [resource for resource in args.resources
+                   if kind_of(resource.resource_type, "autoscaling") == "HorizontalPodAutoscaler"]
     for resource in args.resources:
         if kind_of(resource.resource_type, "apps") != "Deployment":
             continue
-        replicas = field(resource.props, "spec", "replicas")
-        replicas = 1 if replicas is None else replicas
+        replicas = _replica_count(resource, autoscalers)
         template = pod_template(resource.resource_type, resource.props)
         requests = _pod_requests(template[1])
         surge = _surge(resource.props, replicas) if isinstance(replicas, (int, float)) else None

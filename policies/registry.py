@@ -9,6 +9,7 @@ from __future__ import annotations
 from . import (
     aks_node_pool_autoscaling,
     container_resources,
+    cron_job_concurrency,
     external_secret_api_version,
     external_secret_creation_policy,
     external_secret_deletion_policy,
@@ -30,6 +31,7 @@ from . import (
     persistent_volume_claim_storage_class,
     pod_security_restricted,
     read_only_root_filesystem,
+    replicated_deployment_availability,
     secret_key_coverage,
     service_account_token_not_mounted,
     single_writer_deployment,
@@ -44,6 +46,7 @@ POLICIES = [
     # Workloads
     image_pinned_by_digest.POLICY,
     single_writer_deployment.POLICY,
+    cron_job_concurrency.POLICY,
     pod_security_restricted.POLICY,
     read_only_root_filesystem.POLICY,
     container_resources.POLICY,
@@ -72,6 +75,7 @@ POLICIES = [
     # Stack rules
     no_autoscaler_on_single_writer.POLICY,
     no_disruption_budget_on_single_writer.POLICY,
+    replicated_deployment_availability.POLICY,
     secret_key_coverage.POLICY,
     vault_static_secret_rollout_targets.POLICY,
     persistent_volume_claim_protected.POLICY,

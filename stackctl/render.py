@@ -355,7 +355,8 @@ def collect_resources(stack: str, config_file: Optional[Path] = None, root: Opti
     """Validate the stack's config, then run the program under mocks. Raises ConfigError."""
     from components.stack_config import load_stack
 
-    from components.stack_config import read_stack_file, stack_warnings
+    from components.stack_checks import stack_warnings
+    from components.stack_config import read_stack_file
 
     root = root or PROJECT_ROOT
     stack_file = config_file if config_file is not None else root / f"Pulumi.{stack}.yaml"

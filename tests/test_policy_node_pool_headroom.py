@@ -1,6 +1,6 @@
 """node-pool-headroom: requests x (replicas + surge) of all Deployments against minCount x allocatable."""
 import pytest
-from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
+from pulumi_policy.proxy import UNKNOWN_NUMBER_VALUE, UNKNOWN_STRING_VALUE
 
 from policies import offline
 from policies.node_pool_headroom import POLICY
@@ -78,3 +78,55 @@ def test_init_container_counts_when_larger():
     manifest["spec"]["template"]["spec"]["initContainers"][0]["resources"]["requests"]["cpu"] = "2"
     message, = check(pool(), deployments=[offline.resource_from_manifest(manifest)])
     assert message.startswith("Deployments' requests including rolling-update surge (2000m CPU, 256Mi memory)")
+
+
+def autoscaler(min_replicas, target="sol", namespace="matrix"):
+    spec = {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": target}, "maxReplicas": 20}
+    if min_replicas is not None:
+        spec["minReplicas"] = min_replicas
+    return offline.resource_from_manifest({
+        "apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": "sol", "namespace": namespace}, "spec": spec})
+
+
+def rolling_sol(replicas):
+    """Sol rolling with maxSurge 1, as the program renders a replicated workload; replicas None leaves it unset."""
+    sol = scaled_sol(replicas, {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}})
+    if replicas is None:
+        del sol.props["spec"]["replicas"]
+    return sol
+
+
+@pytest.mark.parametrize("replicas, min_replicas, need_cpu", [
+    (None, 10, "1100m"),  # the HPA's floor stands in for the unset count, + 1 surge
+    (None, None, "200m"),  # an HPA without minReplicas keeps 1
+    (2, 10, "1100m"),  # the HPA raises a lower count to its floor
+    (10, 2, "1100m"),  # and a higher count is applied at every update
+])
+def test_autoscaler_minimum_counts_for_the_replicas(replicas, min_replicas, need_cpu):
+    message, = check(pool(minCount=0), autoscaler(min_replicas), deployments=[rolling_sol(replicas)])
+    assert f"({need_cpu} CPU," in message
+
+
+@pytest.mark.parametrize("elsewhere", [{"target": "web"}, {"namespace": "forge"}])
+def test_autoscaler_of_another_deployment_does_not_count(elsewhere):
+    message, = check(pool(minCount=0), autoscaler(10, **elsewhere), deployments=[rolling_sol(None)])
+    assert "(200m CPU," in message
+
+
+@pytest.mark.parametrize("hpa", [autoscaler(UNKNOWN_NUMBER_VALUE), autoscaler(10, target=UNKNOWN_STRING_VALUE)])
+def test_autoscaler_unknown_at_preview_is_reported(hpa):
+    assert check(pool(), hpa, deployments=[rolling_sol(None)]) == [
+        "Node-pool headroom inputs must be known at preview: Deployment 'matrix/sol' (replicas, strategy or requests)."]
+
+
+def test_cron_jobs_and_jobs_are_left_out():
+    pod = offline.corpus_manifest("Deployment", "matrix/sol")["spec"]["template"]
+    pod["spec"]["containers"][0]["resources"]["requests"]["cpu"] = "64"
+    cron_job = offline.resource_from_manifest({
+        "apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "report", "namespace": "matrix"},
+        "spec": {"schedule": "@daily", "jobTemplate": {"spec": {"template": pod}}}})
+    job = offline.resource_from_manifest({
+        "apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "sol-migrate", "namespace": "matrix"},
+        "spec": {"template": pod}})
+    assert check(pool(), cron_job, job) == []

@@ -80,7 +80,7 @@ def test_prod_is_at_least_as_strict_as_staging():
     assert {name for name, s in prod.items() if s.level != EnforcementLevel.MANDATORY} == set()
     assert {name for name, s in staging.items() if s.level == EnforcementLevel.ADVISORY} == {
         "image-pinned-by-digest", "external-secret-deletion-policy", "ingress-tls", "key-vault-purge-protection",
-        "node-pool-headroom"}
+        "node-pool-headroom", "replicated-deployment-availability"}
     assert prod["aks-node-pool-autoscaling"].config["minCountFloor"] == 2 > \
         staging["aks-node-pool-autoscaling"].config["minCountFloor"]
 

@@ -7,12 +7,12 @@ import yaml
 from components.config_model import ConfigError, validate_config
 from components.ingress_nginx import build_ingress
 from components.routing import RoutingSpec, check_routing, plan_routes
-from components.single_writer_deployment import ServiceSpec
+from components.single_writer_deployment import SingleWriterSpec
 from stack_file_edits import edit_stack_file
 
 SERVICE = {"resources": {"requests": {"cpu": "100m", "memory": "64Mi"}, "limits": {"memory": "64Mi"}},
            "data": {"claimName": "d", "size": "1Gi"}, "ports": [{"name": "http", "containerPort": 8080}]}
-SERVICES = {name: validate_config(ServiceSpec, {**SERVICE, "namespace": name}) for name in ("forge", "chat")}
+SERVICES = {name: validate_config(SingleWriterSpec, {**SERVICE, "namespace": name}) for name in ("forge", "chat")}
 ROUTING = {
     "host": "edge.example.org", "tls": {"clusterIssuer": "letsencrypt"}, "rootRoute": "forge",
     "routes": {
@@ -107,6 +107,9 @@ def test_switching_the_mode_in_a_config_copy_changes_only_the_ingress_hosts(scra
     after = {str(p.relative_to(scratch_project / "out")): p.read_text() for p in (scratch_project / "out").rglob("*.yaml")}
     assert sorted(before) == sorted(after)
     changed = sorted(name for name in before if before[name] != after[name])
-    assert changed == ["chat/Ingress-chat.yaml", "forge/Ingress-forge.yaml"]
+    assert changed == ["chat/Ingress-chat.yaml", "forge/Ingress-forge.yaml", "memql/Ingress-identity.yaml",
+                       "memql/Ingress-memql-audio.yaml", "memql/Ingress-memql.yaml"]
     hosts = sorted(yaml.safe_load(after[name])["spec"]["rules"][0]["host"] for name in changed)
-    assert hosts == ["chat.platform.staging.sunbeam.pt", "forge.platform.staging.sunbeam.pt"]
+    assert hosts == ["chat.platform.staging.sunbeam.pt", "forge.platform.staging.sunbeam.pt",
+                     "identity.platform.staging.sunbeam.pt", "memql-audio.platform.staging.sunbeam.pt",
+                     "memql.platform.staging.sunbeam.pt"]

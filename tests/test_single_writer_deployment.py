@@ -1,7 +1,7 @@
 import pytest
 
 from components.config_model import ConfigError, validate_config
-from components.single_writer_deployment import ServiceSpec, SingleWriterDeployment, build_pod_template
+from components.single_writer_deployment import SingleWriterDeployment, SingleWriterSpec, build_pod_template
 from stackctl.render import record_resources
 
 IMAGE = "registry.example.com/app/sol@sha256:" + "a" * 64
@@ -15,8 +15,8 @@ BASE = {
 FILES = {"config/sol/sol.toml": "[a]\nb = 1\n"}
 
 
-def _spec(**overrides) -> ServiceSpec:
-    return validate_config(ServiceSpec, {**BASE, **overrides})
+def _spec(**overrides) -> SingleWriterSpec:
+    return validate_config(SingleWriterSpec, {**BASE, **overrides})
 
 
 def test_deployment_is_replaced_delete_first_with_stable_names():
@@ -59,7 +59,7 @@ def test_config_checksum_follows_content():
 
 @pytest.mark.parametrize("overrides, message", [
     ({"replicas": 2}, "replicas: 2 is not allowed: a single-writer deployment runs exactly 1 replica "
-                      "(its data is on a ReadWriteOnce volume); remove the key"),
+                      "(its data is on a ReadWriteOnce volume); remove the key, or use kind: replicated for a stateless service"),
     ({"strategy": "RollingUpdate"}, "strategy: 'RollingUpdate' is not allowed: a single writer must stop before its "
                                     "replacement starts, so the strategy is always Recreate; remove the key"),
     ({"env": {"A": "1"}, "secretEnv": {"A": {"secret": "s", "key": "k"}}},

@@ -33,7 +33,7 @@ BAD_CONFIGS = {
     "replicas above 1": (
         _set(["services", "sol", "replicas"], 3),
         "services.sol.replicas: 3 is not allowed: a single-writer deployment runs exactly 1 replica "
-        "(its data is on a ReadWriteOnce volume); remove the key",
+        "(its data is on a ReadWriteOnce volume); remove the key, or use kind: replicated for a stateless service",
     ),
     "rolling update": (
         _set(["services", "sol", "strategy"], "RollingUpdate"),
@@ -78,7 +78,7 @@ BAD_CONFIGS = {
     ),
     "namespace not declared": (
         _set(["services", "sol", "namespace"], "edge"),
-        "services.sol.namespace: 'edge' is not declared under namespaces (declared: ['chat', 'forge', 'matrix'])",
+        "services.sol.namespace: 'edge' is not declared under namespaces (declared: ['chat', 'forge', 'matrix', 'memql'])",
     ),
     "image without release entry": (
         _delete(["release", "images", "busybox"]),
