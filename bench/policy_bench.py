@@ -5,7 +5,7 @@ secrets come from a VaultStaticSecret, and Forgejo, from an ExternalSecret
 behind an Ingress), each copy renamed into its own namespace, plus one AKS
 node pool sized to fit them: Deployments, PersistentVolumeClaims, secret
 sources, Ingresses, ConfigMaps and Namespaces, every one passing, so each rule
-runs its full path. It evaluates all 29 policies with the prod config through
+runs its full path. It evaluates every policy of the pack with the prod config through
 `policies.offline.evaluate` (the SDK's argument objects and unknown-checking
 proxies included) and prints the total time and the time per resource, best
 of `--repeat` runs on this shared machine. Target: at most 0.5 ms per resource.
