@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-# The grammar lives with the policy pack, which must stay importable without
-# the program; one parser means the program and the pack agree on every value.
-from policies.kubernetes_quantity import format_millicores as _format_cores
-from policies.kubernetes_quantity import parse_quantity as _parse_quantity_or_none
+# The grammar lives in platform_facts, which the policy pack imports too; one
+# parser means the program and the pack agree on every value.
+from platform_facts.kubernetes_quantity import format_millicores as _format_cores
+from platform_facts.kubernetes_quantity import parse_quantity as _parse_quantity_or_none
 
 ACCEPTED_FORMS = "a Kubernetes quantity such as 1Gi, 512Mi, 100m or 0.5"
 

@@ -18,8 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from policies.aks_allocatable import ALLOCATABLE_BY_VM_SIZE as SHARED_ALLOCATABLE_TABLE
-from policies.kubernetes_quantity import format_mebibytes
+from platform_facts.aks_allocatable import ALLOCATABLE_BY_VM_SIZE as SHARED_ALLOCATABLE_TABLE
+from platform_facts.kubernetes_quantity import format_mebibytes
 
 from .kubernetes_quantity import cpu_millicores, format_millicores, memory_bytes
 from .workload_spec import WorkloadSpec

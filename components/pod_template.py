@@ -78,7 +78,20 @@ def app_volume_mounts(spec: WorkloadSpec, data: Optional[DataMount]) -> list[dic
         for key, file in sorted(spec.config_files.files.items()):
             # subPath mounts never see ConfigMap updates, hence the checksum annotation.
             mounts.append({"name": "config", "mountPath": file.mount_path, "subPath": key, "readOnly": True})
+    for files in spec.secret_files:
+        mounts.append({"name": secret_volume_name(files.secret), "mountPath": files.mount_path, "readOnly": True})
     return mounts
+
+
+def secret_volume_name(secret: str) -> str:
+    return f"secret-{secret}"[:63].rstrip("-")
+
+
+def secret_volumes(spec: WorkloadSpec) -> list[dict[str, Any]]:
+    # Readable by the pod's group only (fsGroup); a missing Secret keeps the pod Pending, never empty.
+    return [{"name": secret_volume_name(files.secret),
+             "secret": {"secretName": files.secret, "defaultMode": 0o440, "optional": False}}
+            for files in spec.secret_files]
 
 
 def app_env(spec: WorkloadSpec, overrides: Optional[dict[str, str]] = None) -> list[dict[str, Any]]:
@@ -168,6 +181,7 @@ def build_pod_template(name: str, spec: WorkloadSpec, environment: str, image: s
     if spec.config_files is not None:
         volumes.append({"name": "config", "configMap": {"name": spec.config_files.config_map_name}})
         annotations[CONFIG_CHECKSUM_ANNOTATION] = content_checksum(config_map_data)
+    volumes += secret_volumes(spec)
 
     pod_spec: dict[str, Any] = {
         **pod_spec_defaults(),
@@ -204,6 +218,7 @@ def build_migration_pod_template(name: str, spec: WorkloadSpec, environment: str
     if spec.config_files is not None:
         volumes.append({"name": "config", "configMap": {"name": spec.config_files.config_map_name}})
         metadata["annotations"] = {CONFIG_CHECKSUM_ANNOTATION: content_checksum(config_map_data)}
+    volumes += secret_volumes(spec)
     return {
         "metadata": metadata,
         "spec": {

@@ -34,4 +34,11 @@ def check_secret_key_coverage(service_name: str, spec: WorkloadSpec) -> list[str
                 f"Secret {secret!r}, which none of its secret sources creates "
                 f"(declare it under services.{service_name}.secrets)"
             )
+    for index, files in enumerate(spec.secret_files):
+        if files.secret not in provided:
+            problems.append(
+                f"services.{service_name}.secretFiles[{index}].secret: service {service_name!r} mounts Secret "
+                f"{files.secret!r}, which none of its secret sources creates "
+                f"(declare it under services.{service_name}.secrets)"
+            )
     return problems

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from .node_pool_headroom import headroom_problem
 from .release import check_release_coherence
+from .route_references import reference_problems, route_addresses
 from .routing import check_routing
 from .secret_key_coverage import check_secret_key_coverage
 from .vault_workload_access import check_vault_paths_owned
@@ -67,6 +68,7 @@ def stack_warnings(config: StackConfig) -> list[str]:
 def check_stack_rules(config: StackConfig) -> list[str]:
     """Rules that span several keys; each problem names its key path."""
     problems: list[str] = []
+    addresses = route_addresses(config.routing)
     for name, service in sorted(config.services.items()):
         if service.namespace not in config.namespaces:
             problems.append(
@@ -74,6 +76,7 @@ def check_stack_rules(config: StackConfig) -> list[str]:
                 f"(declared: {sorted(config.namespaces)})"
             )
         problems += check_secret_key_coverage(name, service)
+        problems += route_reference_problems(name, service, addresses)
         problems += service.kind_problems(name, config.environment)
         if config.environment == "prod" and service.allow_writable_root_filesystem:
             problems.append(
@@ -117,7 +120,7 @@ def check_stack_rules(config: StackConfig) -> list[str]:
                         "the AKS cluster (az aks show --query oidcIssuerProfile.issuerUrl)"
                     )
     if config.routing is not None:
-        problems += check_routing(config.routing, config.services, config.environment)
+        problems += check_routing(config.routing, config.services, config.environment, set(config.namespaces))
     if config.azure is not None and config.azure.cluster is not None:
         pool = config.azure.cluster.node_pool
         if config.environment == "prod" and pool.min_count < PROD_MIN_NODE_FLOOR:
@@ -129,4 +132,16 @@ def check_stack_rules(config: StackConfig) -> list[str]:
     if config.environment == "prod" and config.vault is not None and config.vault.skip_tls_verify:
         problems.append("vault.skipTlsVerify: true is not allowed in prod (give VSO the server's CA instead)")
     problems += check_vault_paths_owned(config.services)
+    return problems
+
+
+def route_reference_problems(name: str, service, addresses) -> list[str]:
+    """Unknown `${route.*}` references in the workload's env values (config files: `stack_config`)."""
+    problems = []
+    for var, value in sorted(service.env.items()):
+        problems += reference_problems(value, f"services.{name}.env.{var}", addresses)
+    migration = service.release_migration()
+    if migration is not None:
+        for var, value in sorted(migration.env.items()):
+            problems += reference_problems(value, f"services.{name}.migration.env.{var}", addresses)
     return problems

@@ -26,6 +26,7 @@ from .kubernetes_names import check_dns_label
 from .namespace import NamespaceSpec
 from .release import ReleaseSpec
 from .release_ledger import provenance_problems, read_ledger
+from .route_references import reference_problems, route_addresses, substitute
 from .routing import RoutingSpec
 from .stack_checks import check_stack_rules
 from .vault_workload_access import VaultServerSpec
@@ -97,7 +98,35 @@ def parse_stack_config(values: dict[str, Any], root: Path) -> tuple[StackConfig,
     if problems:
         raise ConfigError(problems)
     check_provenance(config, root)
-    return config, read_config_files(config, root)
+    return resolve_route_references(config, read_config_files(config, root))
+
+
+def resolve_route_references(config: StackConfig, file_contents: dict[str, str]) -> tuple[StackConfig, dict[str, str]]:
+    """Replace `${route.<name>.<field>}` in env values and config files (`route_references.py`).
+
+    Env references were checked with the other rules; file references are
+    checked here, where the files have been read. Raises ConfigError.
+    """
+    addresses = route_addresses(config.routing)
+    problems = []
+    for name, service in sorted(config.services.items()):
+        if service.config_files is None:
+            continue
+        for key, file in sorted(service.config_files.files.items()):
+            problems += reference_problems(file_contents[file.source],
+                                           f"services.{name}.configFiles.files.{key} ({file.source})", addresses)
+    if problems:
+        raise ConfigError(problems)
+    services = {}
+    for name, service in config.services.items():
+        update: dict[str, Any] = {"env": {var: substitute(value, addresses) for var, value in service.env.items()}}
+        migration = service.release_migration()
+        if migration is not None:
+            update["migration"] = migration.model_copy(update={
+                "env": {var: substitute(value, addresses) for var, value in migration.env.items()}})
+        services[name] = service.model_copy(update=update)
+    resolved = config.model_copy(update={"services": services})
+    return resolved, {source: substitute(text, addresses) for source, text in file_contents.items()}
 
 
 def check_provenance(config: StackConfig, root: Path) -> None:

@@ -171,6 +171,25 @@ class ContainerPort(ConfigModel):
         return value
 
 
+class SecretFilesSpec(ConfigModel):
+    """Every key of one of the workload's Secrets, as read-only files in a directory."""
+
+    secret: str = Field(description="Name of the Secret, created by one of this workload's secret sources. Required.")
+    mount_path: str = Field(description="Absolute directory, e.g. /etc/forgejo/secrets; each key is a file. Required.")
+
+    @field_validator("secret")
+    @classmethod
+    def _secret(cls, value: str) -> str:
+        return check_dns_subdomain(value)
+
+    @field_validator("mount_path")
+    @classmethod
+    def _mount_path(cls, value: str) -> str:
+        if not value.startswith("/") or ".." in value.split("/") or value.rstrip("/") == "":
+            raise ValueError(f"{value!r} must be an absolute directory (e.g. /etc/forgejo/secrets)")
+        return value.rstrip("/")
+
+
 class MigrationSpec(ConfigModel):
     """A step that migrates the workload's data once per release, before the new version serves.
 
@@ -227,6 +246,9 @@ class WorkloadSpec(ConfigModel):
         default_factory=dict, description="Secret name -> where it is synced from. Default: none."
     )
     config_files: Optional[ConfigFilesSpec] = Field(None, description="Files mounted read-only. Default: none.")
+    secret_files: list[SecretFilesSpec] = Field(
+        default_factory=list, description="Secrets mounted as read-only files, for apps that read secrets from "
+                                          "files (Forgejo's *_URI = file:...). Default: none.")
     termination_grace_period_seconds: int = Field(
         30, ge=0, description="Seconds between SIGTERM and SIGKILL. Default: 30."
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy
 
-from .kubernetes_quantity import parse_quantity
+from platform_facts.kubernetes_quantity import parse_quantity
 from .kubernetes_resource import containers, pod_template, subject
 from .resource_properties import UNKNOWN, describe, field
 

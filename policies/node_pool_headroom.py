@@ -15,7 +15,7 @@ usually leaves `replicas` unset. An HPA whose target or minimum is unknown at
 preview and that may scale a Deployment makes that Deployment's count unknown.
 
 Allocatable per VM size is policy config (`allocatable`), defaulting to the
-table in `aks_allocatable.py`, which the program's own headroom check uses too.
+table in `platform_facts/aks_allocatable.py`, which the program's own headroom check uses too.
 
 Deliberately left out: DaemonSet pods (system add-ons differ by cluster),
 taints and bin-packing (a pod fits in the sum, not necessarily on one node),
@@ -38,9 +38,9 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from .aks_allocatable import ALLOCATABLE_BY_VM_SIZE
+from platform_facts.aks_allocatable import ALLOCATABLE_BY_VM_SIZE
 from .aks_node_pool_autoscaling import node_pools
-from .kubernetes_quantity import format_mebibytes, format_millicores, parse_quantity
+from platform_facts.kubernetes_quantity import format_mebibytes, format_millicores, parse_quantity
 from .kubernetes_resource import containers, kind_of, pod_template, scales, subject
 from .resource_properties import UNKNOWN, describe, field, schema_with_defaults, settings
 

@@ -30,8 +30,11 @@ def _healthy(deployment):
 
 
 def _live_from_golden(project_root, stack="staging"):
+    golden = project_root / "tests" / "golden" / stack
+    # What `kubectl get deployments,statefulsets,cronjobs,jobs` lists: every workload the stack renders.
     items = [_healthy(yaml.safe_load(path.read_text()))
-             for path in sorted((project_root / "tests" / "golden" / stack).rglob("Deployment-*.yaml"))]
+             for pattern in ("Deployment-*.yaml", "Job-*.yaml", "CronJob-*.yaml")
+             for path in sorted(golden.rglob(pattern))]
     return {"apiVersion": "v1", "kind": "List", "items": items}
 
 
@@ -49,7 +52,7 @@ def _item(live, name):
 def test_cluster_running_the_pinned_images_has_no_drift(project_root, tmp_path):
     completed = _drift(project_root, _live_from_golden(project_root), tmp_path)
     assert completed.returncode == 0, completed.stderr
-    assert completed.stdout == "no drift: 3 workloads run the images stack staging pins, rollouts complete\n"
+    assert completed.stdout == "no drift: 10 workloads run the images stack staging pins, rollouts complete\n"
 
 
 def test_a_hand_set_image_and_a_missing_deployment_are_drift(project_root, tmp_path):
@@ -68,12 +71,12 @@ def test_a_hand_set_image_and_a_missing_deployment_are_drift(project_root, tmp_p
 def test_one_object_as_kubectl_get_deploy_name_prints_it(project_root, tmp_path):
     sol = _item(_live_from_golden(project_root), "sol")
     completed = _drift(project_root, sol, tmp_path)
-    # The other two Deployments are not in the file: reported, not silently passed.
+    # The other workloads are not in the file: reported, not silently passed.
     assert completed.returncode == 1
-    assert completed.stderr.splitlines()[1:] == [
-        "  Deployment chat/chat: not on the cluster (not in --live)",
-        "  Deployment forge/forge: not on the cluster (not in --live)",
-    ]
+    missing = completed.stderr.splitlines()[1:]
+    assert "  Deployment chat/chat: not on the cluster (not in --live)" in missing
+    assert "  Deployment forge/forge: not on the cluster (not in --live)" in missing
+    assert len(missing) == 9 and not any("matrix/sol" in line for line in missing)
 
 
 def test_stuck_and_unobserved_rollouts_are_drift(project_root, tmp_path):

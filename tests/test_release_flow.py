@@ -74,7 +74,7 @@ def project(tmp_path) -> Path:
     for name in ("__main__.py", "Pulumi.yaml", "Pulumi.staging.yaml", "Pulumi.prod.yaml"):
         shutil.copy(ROOT / name, copy / name)
     ignore = shutil.ignore_patterns("venv", "__pycache__", "corpus")
-    for name in ("components", "stackctl", "policies", "config", "releases"):
+    for name in ("components", "platform_facts", "stackctl", "policies", "config", "releases"):
         shutil.copytree(ROOT / name, copy / name, ignore=ignore)
     return copy
 

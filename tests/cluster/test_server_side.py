@@ -1,5 +1,7 @@
 """Both rendered stacks against a real API server (scripts/local-cluster): server-side apply,
-rollouts, claim binding, idempotent re-apply, claim immutability and Pod Security `restricted`.
+rollouts, claim binding, idempotent re-apply, claim immutability, Pod Security `restricted`, and
+what keeps a replicated Deployment serving: surge-only rolling updates, one replica per node,
+its PodDisruptionBudget refusing a second eviction, and a release migration Job outside its Service.
 
 Skipped unless STACKCTL_CLUSTER_TESTS=1 or STACKCTL_KUBECONFIG is set (see conftest.py).
 """
@@ -7,6 +9,9 @@ from __future__ import annotations
 
 import json
 import re
+import time
+from typing import Any, Callable
+from urllib.parse import urlencode
 
 import pytest
 
@@ -37,6 +42,33 @@ def _wait_rollouts(kubectl: Kubectl, stack: AppliedStack) -> None:
                 f"--timeout={ROLLOUT_TIMEOUT}", timeout=180)
 
 
+def _selector(matchlabels: dict[str, str]) -> str:
+    return ",".join(f"{k}={v}" for k, v in sorted(matchlabels.items()))
+
+
+def _is_ready(pod: dict) -> bool:
+    return any(c["type"] == "Ready" and c["status"] == "True" for c in pod["status"].get("conditions", []))
+
+
+def _running_pods(kubectl: Kubectl, dep: dict) -> list[dict]:
+    """The Deployment's pods that are not terminating (Ready or not)."""
+    meta = dep["metadata"]
+    pods = kubectl.json("pods", "-n", meta["namespace"], "-l", _selector(dep["spec"]["selector"]["matchLabels"]))
+    return [p for p in pods["items"] if p["metadata"].get("deletionTimestamp") is None]
+
+
+def _poll(what: str, fetch: Callable[[], Any], done: Callable[[Any], bool], timeout: float = 60) -> Any:
+    """fetch() until done(value), or fail after `timeout` seconds showing the last value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = fetch()
+        if done(value):
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not reached in {timeout:.0f}s; last seen:\n{json.dumps(value, indent=1)}")
+        time.sleep(0.5)
+
+
 def test_every_object_is_applied_server_side_without_warnings(kubectl, stack):
     assert stack.namespace_files, "the render has no Namespace"
     assert stack.of_kind("Deployment") and stack.of_kind("PersistentVolumeClaim")
@@ -60,18 +92,16 @@ def test_every_deployment_rolls_out_with_ready_pods(kubectl, stack):
     _wait_rollouts(kubectl, stack)
     for dep in stack.of_kind("Deployment"):
         meta = dep["metadata"]
+        replicas = dep["spec"]["replicas"]
         live = kubectl.json("deployment", meta["name"], "-n", meta["namespace"])
-        assert live["status"].get("readyReplicas") == dep["spec"]["replicas"] == 1
-        assert live["status"].get("updatedReplicas") == 1
-        selector = ",".join(f"{k}={v}" for k, v in dep["spec"]["selector"]["matchLabels"].items())
-        pods = kubectl.json("pods", "-n", meta["namespace"], "-l", selector)["items"]
-        running = [p for p in pods if p["metadata"].get("deletionTimestamp") is None]
-        assert len(running) == 1, [p["metadata"]["name"] for p in pods]
-        pod = running[0]
-        assert pod["spec"]["nodeName"] in nodes
-        assert pod["status"]["phase"] == "Running"
-        ready = {c["type"]: c["status"] for c in pod["status"]["conditions"]}
-        assert ready.get("Ready") == "True", pod["status"]
+        assert live["status"].get("readyReplicas") == replicas >= 1, (meta["name"], live["status"])
+        assert live["status"].get("updatedReplicas") == replicas
+        running = _running_pods(kubectl, dep)
+        assert len(running) == replicas, [p["metadata"]["name"] for p in running]
+        for pod in running:
+            assert pod["spec"]["nodeName"] in nodes
+            assert pod["status"]["phase"] == "Running"
+            assert _is_ready(pod), pod["status"]
 
 
 def test_every_claim_binds_to_a_volume_of_the_default_class(kubectl, stack):
@@ -162,10 +192,14 @@ def test_pod_security_restricted_admitted_the_pods(kubectl, stack):
         assert proc.returncode != 0
         assert 'violates PodSecurity "restricted:latest"' in proc.stderr, proc.stderr
 
-    # and each running pod of the stack, submitted again as a plain Pod, passes it without a warning
-    deployment_namespaces = {d["metadata"]["namespace"] for d in stack.of_kind("Deployment")}
+    # and each pod of the stack (the Deployments' and the finished Jobs'), submitted again as a
+    # plain Pod, passes it without a warning
+    for job in stack.of_kind("Job"):
+        kubectl("wait", "--for=condition=Complete", f"job/{job['metadata']['name']}",
+                "-n", job["metadata"]["namespace"], f"--timeout={ROLLOUT_TIMEOUT}", timeout=180)
+    workload_namespaces = {o["metadata"]["namespace"] for o in stack.of_kind("Deployment") + stack.of_kind("Job")}
     seen = 0
-    for ns in sorted(deployment_namespaces):
+    for ns in sorted(workload_namespaces):
         for pod in kubectl.json("pods", "-n", ns)["items"]:
             if pod["metadata"].get("deletionTimestamp"):
                 continue
@@ -180,4 +214,251 @@ def test_pod_security_restricted_admitted_the_pods(kubectl, stack):
             assert proc.returncode == 0, proc.stderr
             assert_no_warnings(proc, f"pod {pod['metadata']['name']}")
             seen += 1
-    assert seen == len(stack.of_kind("Deployment"))
+    # one pod per replica, and one per Job (each succeeds at its first attempt here)
+    assert seen == sum(d["spec"]["replicas"] for d in stack.of_kind("Deployment")) + len(stack.of_kind("Job"))
+
+
+# ---------------------------------------------------------------- replicated Deployments
+
+# memQL's roles, the stacks' `replicated` workloads; each has a PodDisruptionBudget of its own name.
+REPLICATED = tuple(f"memql-{role}" for role in ("agent", "bff", "cognition", "identity", "planner", "voice"))
+REPLICAS = 2
+ROLLED = "memql-bff"     # the one whose pod template the rolling-update test changes
+EVICTED = "memql-voice"  # the one whose pods the eviction test evicts
+WATCH_REPLAY_SECONDS = 3
+EVICTION_RESPONSE = re.compile(r'"Response" verb="POST" url="[^"]*/eviction" status="(\d{3})')
+
+
+def _replicated(stack: AppliedStack) -> list[dict]:
+    """The rendered replicated Deployments; fails unless exactly these have a disruption budget."""
+    deployments = {(d["metadata"]["namespace"], d["metadata"]["name"]): d for d in stack.of_kind("Deployment")}
+    budgets = {(b["metadata"]["namespace"], b["metadata"]["name"]) for b in stack.of_kind("PodDisruptionBudget")}
+    expected = {("memql", name) for name in REPLICATED}
+    assert budgets == expected, f"disruption budgets {sorted(budgets)}, expected one per replicated Deployment"
+    assert expected <= set(deployments), f"Deployments missing: {sorted(expected - set(deployments))}"
+    return [deployments[key] for key in sorted(expected)]
+
+
+def _replicated_named(stack: AppliedStack, name: str) -> dict:
+    [dep] = [d for d in _replicated(stack) if d["metadata"]["name"] == name]
+    return dep
+
+
+def _rollout(kubectl: Kubectl, dep: dict) -> None:
+    meta = dep["metadata"]
+    kubectl("rollout", "status", f"deployment/{meta['name']}", "-n", meta["namespace"],
+            f"--timeout={ROLLOUT_TIMEOUT}", timeout=180)
+
+
+def _settled_budget(kubectl: Kubectl, dep: dict) -> dict:
+    """The Deployment's live PodDisruptionBudget, once the disruption controller counts every replica healthy."""
+    meta = dep["metadata"]
+    return _poll(
+        f"PodDisruptionBudget {meta['namespace']}/{meta['name']} with {REPLICAS} healthy pods and 1 disruption allowed",
+        lambda: kubectl.json("pdb", meta["name"], "-n", meta["namespace"]),
+        lambda pdb: pdb.get("status", {}).get("observedGeneration") == pdb["metadata"]["generation"]
+        and pdb["status"].get("currentHealthy", 0) >= REPLICAS and pdb["status"].get("disruptionsAllowed") == 1,
+    )
+
+
+def _raw_list(kubectl: Kubectl, collection: str, **query: str) -> dict:
+    """A list straight from the API server: unlike `kubectl get -o json`, it carries its resourceVersion."""
+    return json.loads(kubectl("get", "--raw", f"{collection}?{urlencode(query)}").stdout)
+
+
+def _replay(kubectl: Kubectl, collection: str, resource_version: str, **query: str) -> list[dict]:
+    """Every watch event on the collection after resource_version, in the order the server stored them."""
+    query = {**query, "watch": "1", "resourceVersion": resource_version, "timeoutSeconds": str(WATCH_REPLAY_SECONDS)}
+    out = kubectl("get", "--raw", f"{collection}?{urlencode(query)}", timeout=WATCH_REPLAY_SECONDS + 60).stdout
+    events = [json.loads(line) for line in out.splitlines() if line.strip()]
+    # an ERROR event (410 Gone: resourceVersion too old) would mean the replay is incomplete
+    assert all(e["type"] in ("ADDED", "MODIFIED", "DELETED") for e in events), [
+        e for e in events if e["type"] not in ("ADDED", "MODIFIED", "DELETED")]
+    return events
+
+
+def _evict(kubectl: Kubectl, namespace: str, pod: str) -> tuple[int, str]:
+    """POST an Eviction for the pod: the HTTP status the server answered, and kubectl's output."""
+    eviction = {"apiVersion": "policy/v1", "kind": "Eviction", "metadata": {"name": pod, "namespace": namespace}}
+    # -v=6 logs each response's status line; kubectl's error text alone does not name the code
+    proc = kubectl("create", "--raw", f"/api/v1/namespaces/{namespace}/pods/{pod}/eviction", "-f", "-", "-v=6",
+                   input=json.dumps(eviction), check=False)
+    codes = EVICTION_RESPONSE.findall(proc.stderr)
+    assert codes, f"no eviction response in kubectl's log:\n{proc.stderr}"
+    return int(codes[-1]), proc.stdout + proc.stderr
+
+
+def test_every_replicated_deployment_rolls_out_one_ready_replica_per_node(kubectl, stack):
+    schedulable = [n["metadata"]["name"] for n in kubectl.json("nodes")["items"] if not n["spec"].get("unschedulable")]
+    assert len(schedulable) >= REPLICAS, (
+        f"the cluster has {len(schedulable)} schedulable nodes {schedulable}; a replicated Deployment's "
+        f"required hostname spread needs {REPLICAS} (STACKCTL_CLUSTER_NODES)")
+    for dep in _replicated(stack):
+        meta = dep["metadata"]
+        _rollout(kubectl, dep)
+        live = kubectl.json("deployment", meta["name"], "-n", meta["namespace"])
+        assert live["spec"]["replicas"] == REPLICAS, meta["name"]
+        assert live["spec"]["strategy"] == {
+            "type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}}, meta["name"]
+        # fields the API server drops without a word when their feature gate is off
+        rendered_pod, live_pod = dep["spec"]["template"]["spec"], live["spec"]["template"]["spec"]
+        assert live_pod["topologySpreadConstraints"] == rendered_pod["topologySpreadConstraints"], meta["name"]
+        assert [c.get("lifecycle") for c in live_pod["containers"]] == [
+            c.get("lifecycle") for c in rendered_pod["containers"]], meta["name"]
+        status = live["status"]
+        assert status.get("readyReplicas") == status.get("availableReplicas") == REPLICAS, (meta["name"], status)
+        assert status.get("updatedReplicas") == REPLICAS, (meta["name"], status)
+        pods = _running_pods(kubectl, dep)
+        assert len(pods) == REPLICAS and all(_is_ready(p) for p in pods), [
+            (p["metadata"]["name"], p["status"].get("phase")) for p in pods]
+        placed = sorted(p["spec"]["nodeName"] for p in pods)
+        assert len(set(placed)) == REPLICAS, f"{meta['name']}: two replicas on one node: {placed}"
+
+
+def test_every_replicated_deployment_has_a_budget_allowing_one_disruption(kubectl, stack):
+    for dep in _replicated(stack):
+        meta = dep["metadata"]
+        _rollout(kubectl, dep)
+        pdb = _settled_budget(kubectl, dep)
+        assert pdb["spec"]["maxUnavailable"] == 1 and "minAvailable" not in pdb["spec"], pdb["spec"]
+        live = kubectl.json("deployment", meta["name"], "-n", meta["namespace"])
+        assert pdb["spec"]["selector"] == live["spec"]["selector"], meta["name"]
+        status = pdb["status"]
+        assert status["expectedPods"] == REPLICAS, status
+        assert status["currentHealthy"] >= REPLICAS, status
+        assert status["desiredHealthy"] == REPLICAS - 1, status
+        assert status["disruptionsAllowed"] == 1, status
+
+
+def test_a_rolling_update_never_has_fewer_available_pods_than_replicas(kubectl, stack):
+    dep = _replicated_named(stack, ROLLED)
+    ns, name = dep["metadata"]["namespace"], dep["metadata"]["name"]
+    selector = _selector(dep["spec"]["selector"]["matchLabels"])
+    _rollout(kubectl, dep)
+    before = kubectl.json("deployment", name, "-n", ns)
+    pods_before = _raw_list(kubectl, f"/api/v1/namespaces/{ns}/pods", labelSelector=selector)
+    assert len(pods_before["items"]) == REPLICAS
+
+    # A manager of its own: applied as the stack's manager, this partial object would remove every
+    # other field that manager owns.
+    change = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name, "namespace": ns},
+              "spec": {"template": {"metadata": {"annotations": {"stackctl.test/rolled": "1"}}}}}
+    kubectl("apply", "--server-side", f"--field-manager={FIELD_MANAGER}-rollout", "-f", "-", input=json.dumps(change))
+    rollout = kubectl("rollout", "status", f"deployment/{name}", "-n", ns, f"--timeout={ROLLOUT_TIMEOUT}",
+                      timeout=180, check=False)
+    assert rollout.returncode == 0, f"{rollout.stdout}\n{rollout.stderr}"
+
+    # The Deployment's status, in every version the server stored while it rolled.
+    versions = [e["object"] for e in _replay(kubectl, f"/apis/apps/v1/namespaces/{ns}/deployments",
+                                             before["metadata"]["resourceVersion"],
+                                             fieldSelector=f"metadata.name={name}")]
+    assert versions and versions[-1]["metadata"]["generation"] == before["metadata"]["generation"] + 1
+    available = [v.get("status", {}).get("availableReplicas", 0) for v in versions]
+    assert min(available) >= REPLICAS, f"availableReplicas went down to {min(available)}: {available}"
+    final = versions[-1]["status"]
+    assert final["observedGeneration"] == versions[-1]["metadata"]["generation"], final
+    assert final.get("updatedReplicas") == final.get("availableReplicas") == final.get("replicas") == REPLICAS, final
+
+    # And the pods themselves, event by event: the Ready pods not terminating never fall below the
+    # replica count, and a surge pod is Ready before an old pod stops.
+    pods = {p["metadata"]["name"]: p for p in pods_before["items"]}
+    serving = []
+    for event in _replay(kubectl, f"/api/v1/namespaces/{ns}/pods", pods_before["metadata"]["resourceVersion"],
+                         labelSelector=selector):
+        pod = event["object"]
+        if event["type"] == "DELETED":
+            pods.pop(pod["metadata"]["name"], None)
+        else:
+            pods[pod["metadata"]["name"]] = pod
+        serving.append(sum(_is_ready(p) for p in pods.values() if p["metadata"].get("deletionTimestamp") is None))
+    old = {p["metadata"]["name"] for p in pods_before["items"]}
+    assert old.isdisjoint(pods), f"old pods left after the rollout: {sorted(old & set(pods))}"
+    assert len(pods) == REPLICAS, sorted(pods)
+    assert min(serving) >= REPLICAS, f"Ready pods went down to {min(serving)}: {serving}"
+    assert max(serving) == REPLICAS + 1, f"no surge pod was Ready next to the old ones: {serving}"
+
+
+def test_the_release_migration_completes_outside_its_service(kubectl, stack):
+    jobs = stack.of_kind("Job")
+    assert jobs, "the stack renders no release migration Job"
+    for job in jobs:
+        ns, job_name = job["metadata"]["namespace"], job["metadata"]["name"]
+        match = re.fullmatch(r"(.+)-migrate-[0-9a-f]{12}", job_name)
+        assert match, f"Job {job_name} is not named <deployment>-migrate-<12 hex of the digest>"
+        dep = _replicated_named(stack, match.group(1))
+        name = dep["metadata"]["name"]
+        kubectl("wait", "--for=condition=Complete", f"job/{job_name}", "-n", ns, f"--timeout={ROLLOUT_TIMEOUT}",
+                timeout=180)
+        live = kubectl.json("job", job_name, "-n", ns)
+        assert live["status"].get("succeeded") == 1, live["status"]
+        assert live["spec"]["template"]["spec"]["restartPolicy"] == "Never"
+
+        service = kubectl.json("service", name, "-n", ns)
+        chosen = service["spec"]["selector"]
+        job_pods = kubectl.json("pods", "-n", ns, "-l", f"batch.kubernetes.io/job-name={job_name}")["items"]
+        assert job_pods, f"no pod of Job {job_name}"
+        for pod in job_pods:
+            labels = pod["metadata"]["labels"]
+            assert labels.get("app.kubernetes.io/name") != name, f"migration pod {pod['metadata']['name']}: {labels}"
+            assert not chosen.items() <= labels.items(), (
+                f"Service {name} (selector {chosen}) selects migration pod {pod['metadata']['name']}")
+
+        # what the Service's selector picks on the server: the Deployment's pods, nothing else
+        _rollout(kubectl, dep)
+        replica_sets = {
+            rs["metadata"]["name"] for rs in kubectl.json("replicasets", "-n", ns)["items"]
+            if any(o["kind"] == "Deployment" and o["name"] == name for o in rs["metadata"].get("ownerReferences", []))
+        }
+        selected = kubectl.json("pods", "-n", ns, "-l", _selector(chosen))["items"]
+        strangers = [p["metadata"]["name"] for p in selected
+                     if not any(o["kind"] == "ReplicaSet" and o["name"] in replica_sets
+                                for o in p["metadata"].get("ownerReferences", []))]
+        assert not strangers, f"Service {name} selects pods not of Deployment {name}: {strangers}"
+        deployment_pods = sorted(p["metadata"]["name"] for p in _running_pods(kubectl, dep) if _is_ready(p))
+        assert len(deployment_pods) == REPLICAS, deployment_pods
+
+        def ready_endpoints() -> list[str]:
+            slices = kubectl.json("endpointslices", "-n", ns, "-l", f"kubernetes.io/service-name={name}")["items"]
+            return sorted(e["targetRef"]["name"] for s in slices for e in s.get("endpoints") or []
+                          if e.get("conditions", {}).get("ready"))
+
+        _poll(f"EndpointSlices of Service {ns}/{name} listing exactly {deployment_pods}",
+              ready_endpoints, lambda names: names == deployment_pods)
+
+
+def test_a_second_eviction_is_refused_while_the_first_replacement_is_not_ready(kubectl, stack):
+    dep = _replicated_named(stack, EVICTED)
+    ns, name = dep["metadata"]["namespace"], dep["metadata"]["name"]
+    _rollout(kubectl, dep)
+    _settled_budget(kubectl, dep)
+    first, second = sorted(p["metadata"]["name"] for p in _running_pods(kubectl, dep))
+
+    # Cordon every node first, as `kubectl drain` does: the replacement for the first evicted pod then
+    # stays Pending, so the second eviction deterministically meets a budget with no disruption left.
+    # Uncordoned, kwok makes the replacement Ready within milliseconds, and the disruption controller
+    # may rightly allow the second eviction before it is sent: the outcome would depend on timing.
+    cordoned = [n["metadata"]["name"] for n in kubectl.json("nodes")["items"] if not n["spec"].get("unschedulable")]
+    kubectl("cordon", *cordoned)
+    try:
+        code, output = _evict(kubectl, ns, first)
+        assert code == 201, f"the first eviction was refused:\n{output}"
+
+        def replaced(pods: list[dict]) -> bool:
+            names = {p["metadata"]["name"] for p in pods}
+            return first not in names and len(names - {second}) == 1
+
+        pods = _poll(f"a replacement for evicted pod {first}", lambda: _running_pods(kubectl, dep), replaced)
+        [replacement] = [p for p in pods if p["metadata"]["name"] != second]
+        assert not _is_ready(replacement) and not replacement["spec"].get("nodeName"), replacement["status"]
+
+        code, output = _evict(kubectl, ns, second)
+        assert code == 429, f"the second eviction was answered {code}, not 429:\n{output}"
+        assert f"The disruption budget {name} needs 1 healthy pods and has 1 currently" in output, output
+        survivor = kubectl.json("pod", second, "-n", ns)
+        assert survivor["metadata"].get("deletionTimestamp") is None and _is_ready(survivor), survivor["metadata"]
+    finally:
+        kubectl("uncordon", *cordoned)
+
+    # once the replacement runs, the Deployment is whole and the budget allows one disruption again
+    _rollout(kubectl, dep)
+    assert _settled_budget(kubectl, dep)["status"]["currentHealthy"] == REPLICAS

@@ -180,11 +180,11 @@ def make_project(dest: Path, bin_dir: Path, state_dir: Path, kubeconfig: str) ->
     dest.mkdir(parents=True)
     for name in ("__main__.py", "Pulumi.yaml", "Pulumi.staging.yaml", "Pulumi.prod.yaml"):
         shutil.copy2(ROOT / name, dest / name)
-    for name in ("components", "config", "releases"):  # releases/: the provenance gate's ledger
+    for name in ("components", "platform_facts", "config", "releases"):  # releases/: the provenance gate's ledger
         if (ROOT / name).is_dir():
             shutil.copytree(ROOT / name, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
     (dest / ".venv").symlink_to(ROOT / ".venv")  # Pulumi.yaml: virtualenv: .venv
-    (dest / "policies").symlink_to(POLICIES)  # components import policies.aks_allocatable
+    (dest / "policies").symlink_to(POLICIES)  # the pack, beside the program as in the repository
     for stack in ("staging", "prod"):
         _skip_cloud_resources_without_plugins(dest / f"Pulumi.{stack}.yaml")
     state_dir.mkdir(parents=True, exist_ok=True)

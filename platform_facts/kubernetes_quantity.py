@@ -1,9 +1,9 @@
 """Kubernetes resource quantities (`250m`, `1Gi`, `0.5`), parsed exactly for sums.
 
-The pack runs in its own virtualenv with only the policy SDK, so it cannot
-import the program's `components/kubernetes_quantity.py`; this is the same
-canonical grammar. Numbers are accepted too, because the engine may send
-`cpu: 1` as the JSON number 1.0.
+The one parser of the program (`components/kubernetes_quantity.py` wraps it
+with config-time errors) and of the policy pack, so both agree on every
+value. Numbers are accepted too, because the engine may send `cpu: 1` as the
+JSON number 1.0.
 """
 from __future__ import annotations
 
