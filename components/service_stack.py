@@ -17,6 +17,7 @@ from .azure_key_vault import AzureKeyVault
 from .cluster_ip_service import ClusterIpService
 from .external_secret import RELOADER_ANNOTATION, ExternalSecretSync, build_external_secret, key_vault_reader_name
 from .namespace import Namespace
+from .network_isolation import NetworkIsolation
 from .persistent_volume_claim import PersistentVolumeClaim
 from .provider_plugins import ProviderPlugins
 from .release import RELEASE_DIGESTS_OUTPUT
@@ -144,6 +145,11 @@ def deploy_stack(config: StackConfig, file_contents: dict[str, str],
             opts=pulumi.ResourceOptions.merge(
                 namespace_opts, pulumi.ResourceOptions(depends_on=[*claims, *secret_sources])),
         )
+    # Default deny in every owned namespace, then the allows the config implies.
+    NetworkIsolation("network", config, {"app.kubernetes.io/managed-by": "pulumi",
+                                         "platform/environment": config.environment},
+                     opts=pulumi.ResourceOptions.merge(provider_opts, pulumi.ResourceOptions(
+                         depends_on=list(namespaces.values()))))
     if config.routing is not None:
         Routing("routing", config.routing, config.services, {"app.kubernetes.io/managed-by": "pulumi",
                                                              "platform/environment": config.environment},

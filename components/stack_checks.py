@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .network_isolation import check_network, network_warnings
 from .node_pool_headroom import headroom_problem
 from .release import check_release_coherence
 from .route_references import reference_problems, route_addresses
@@ -54,6 +55,7 @@ def stack_warnings(config: StackConfig) -> list[str]:
     warnings = [problem] if problem is not None and config.environment != "prod" else []
     for name, service in sorted(config.services.items()):
         warnings += service.kind_warnings(name, config.environment)
+    warnings += network_warnings(config)
     for component, override in sorted(config.release.promotion_gate.overrides.items()):
         entry = config.release.images.get(component)
         if entry is None or entry.image != override.image:
@@ -132,6 +134,7 @@ def check_stack_rules(config: StackConfig) -> list[str]:
     if config.environment == "prod" and config.vault is not None and config.vault.skip_tls_verify:
         problems.append("vault.skipTlsVerify: true is not allowed in prod (give VSO the server's CA instead)")
     problems += check_vault_paths_owned(config.services)
+    problems += check_network(config)
     return problems
 
 

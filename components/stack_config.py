@@ -24,6 +24,7 @@ from .azure_environment import AzureSpec
 from .config_model import ConfigError, ConfigModel, validate_config
 from .kubernetes_names import check_dns_label
 from .namespace import NamespaceSpec
+from .network_isolation import NetworkSpec
 from .release import ReleaseSpec
 from .release_ledger import provenance_problems, read_ledger
 from .route_references import reference_problems, route_addresses, substitute
@@ -61,6 +62,8 @@ class StackConfig(ConfigModel):
     vault: Optional[VaultServerSpec] = Field(None, description="OpenBao/Vault server. Required if a service uses vault.")
     azure: Optional[AzureSpec] = Field(None, description="Azure identifiers. Required if a service uses azureKeyVault.")
     routing: Optional[RoutingSpec] = Field(None, description="Ingress routes to services. Default: none.")
+    network: NetworkSpec = Field(default_factory=NetworkSpec, description="Where DNS and the ingress data plane "
+                                                                          "run, for the derived NetworkPolicies.")
 
     @field_validator("namespaces", "services")
     @classmethod

@@ -249,6 +249,12 @@ class WorkloadSpec(ConfigModel):
     secret_files: list[SecretFilesSpec] = Field(
         default_factory=list, description="Secrets mounted as read-only files, for apps that read secrets from "
                                           "files (Forgejo's *_URI = file:...). Default: none.")
+    talks_to: list["TalksToSpec"] = Field(
+        default_factory=list, description="Services this workload calls; derives the egress allow here and the "
+                                          "ingress allow there. Default: none.")
+    egress: list["EgressRuleSpec"] = Field(
+        default_factory=list, description="Named destinations outside the cluster (CIDRs and ports). Default: none "
+                                          "(DNS only).")
     termination_grace_period_seconds: int = Field(
         30, ge=0, description="Seconds between SIGTERM and SIGKILL. Default: 30."
     )
@@ -371,3 +377,9 @@ class WorkloadInputs:
     """Added to the pod template (checksums of secret mappings)."""
     workload_annotations: dict[str, str] = field(default_factory=dict)
     """Added to the workload object (Reloader's watch list)."""
+
+
+from .network_isolation import EgressRuleSpec, TalksToSpec  # noqa: E402  (they import selector_labels from here)
+
+WorkloadSpec.model_rebuild()
+ServingWorkloadSpec.model_rebuild()

@@ -108,12 +108,9 @@ ALLOWED_DIFFERENCES: tuple[AllowedDifference, ...] = (
     AllowedDifference(resource="azure-native:keyvault:Vault", path="inputs.properties.enablePurgeProtection",
                       reason="purge protection cannot be turned off once on, so only prod enables it",
                       presence=True),
-    # Addresses and names that belong to one environment.
-    AllowedDifference(resource="Ingress", path="spec.rules[].host",
-                      reason="each environment serves its own host names"),
-    AllowedDifference(resource="Ingress", path="spec.tls[].hosts[]",
-                      reason="each environment serves its own host names"),
-    AllowedDifference(resource="Ingress", path='metadata.annotations["cert-manager.io/cluster-issuer"]',
+    # Addresses and names that belong to one environment. (`routing.host`
+    # itself, wherever routes put it, is compared as `<routing.host>`.)
+    AllowedDifference(resource="Certificate", path="spec.issuerRef.name",
                       reason="staging may use a staging ACME issuer"),
     AllowedDifference(resource="SecretStore", path="spec.provider.azurekv.vaultUrl",
                       reason="each environment has its own Key Vault"),
@@ -131,10 +128,6 @@ ALLOWED_DIFFERENCES: tuple[AllowedDifference, ...] = (
                       path="inputs.resourceName", reason="the identity it belongs to carries the environment"),
     AllowedDifference(resource="azure-native:containerservice:AgentPool", path="inputs.resourceName",
                       reason="each environment has its own AKS cluster"),
-    AllowedDifference(resource="Ingress", path="spec.tls[].secretName",
-                      reason="the certificate Secret is named after the environment's host"),
-    AllowedDifference(resource="Ingress", path='metadata.annotations["nginx.ingress.kubernetes.io/auth-signin"]',
-                      reason="the sign-in URL is on the environment's host"),
 )
 
 
@@ -275,6 +268,46 @@ def load_rendered(directory: Path) -> dict[ResourceId, dict]:
                 raise RenderedFilesError(f"{directory}: {identity} is rendered twice ({sources[identity]}, {relative})")
             resources[identity], sources[identity] = document, relative
     return resources
+
+
+def with_host_as_placeholder(resources: dict[ResourceId, dict], host: Optional[str]) -> dict[ResourceId, dict]:
+    """The resources with the stack's `routing.host` written as `<routing.host>` in every string.
+
+    Route references put the host into env values, config files, certificate
+    names and URLs (`${route.forge.url}`). It is one config value, so a
+    difference that is only the host is not a difference of the program; what
+    else differs in the same string still shows.
+    """
+    if not host:
+        return resources
+    dashed = host.replace(".", "-")
+
+    def replace(value: Any) -> Any:
+        if isinstance(value, str):
+            return value.replace(host, HOST_PLACEHOLDER).replace(dashed, DASHED_HOST_PLACEHOLDER)
+        if isinstance(value, dict):
+            return {replace(key): replace(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [replace(item) for item in value]
+        return value
+
+    normalized: dict[ResourceId, dict] = {}
+    for identity, document in resources.items():
+        document = replace(document)
+        normalized[resource_id(document, Path(str(identity)))] = document
+    return normalized
+
+
+HOST_PLACEHOLDER = "<routing.host>"
+DASHED_HOST_PLACEHOLDER = "<routing.host, dashed>"
+
+
+def routing_host(stack: str, root: Optional[Path]) -> Optional[str]:
+    from components.stack_config import read_stack_file
+
+    project = root if root is not None else Path(__file__).resolve().parents[1]
+    routing = read_stack_file(project / f"Pulumi.{stack}.yaml").get("routing")
+    return routing.get("host") if isinstance(routing, dict) else None
 
 
 # --- comparing ---------------------------------------------------------------
@@ -447,7 +480,7 @@ def run(args) -> int:
                 for problem in error.problems:
                     print(f"  {problem}", file=sys.stderr)
                 return 2
-            rendered[stack] = load_rendered(out_dir)
+            rendered[stack] = with_host_as_placeholder(load_rendered(out_dir), routing_host(stack, args.root))
         differences = compare_resources(rendered[args.stack_a], rendered[args.stack_b], include_allowed=True)
 
     findings = [difference for difference in differences if difference.allowed_by is None]

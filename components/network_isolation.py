@@ -1,0 +1,313 @@
+"""Network isolation by default: every owned namespace denies all traffic, and the allows are derived.
+
+Kubernetes lets every pod reach every other pod and the internet until a
+NetworkPolicy selects it. Here each namespace the stack owns gets
+`default-deny` (ingress and egress, every pod), and every allow comes from
+something the config already says, never from a hand-written policy:
+- DNS: every pod may ask the cluster DNS (`network.dns`), UDP and TCP 53;
+- routes: the pods of a routed workload (and a forward-auth service) accept
+  its port from the namespaces where the ingress data plane runs: ingress-nginx's
+  controller (`network.ingressNginxNamespace`), Envoy Gateway's proxies
+  (`network.gatewayDataPlaneNamespace`), per `routing.implementation`;
+- `talksTo`: a workload that calls another service gets an egress allow to
+  that service's pods and port, and the callee an ingress allow from exactly
+  the caller's pods (memQL's mesh, identity's JWKS);
+- `egress`: what a workload reaches outside the cluster, as CIDRs and ports,
+  named. NetworkPolicy cannot match host names, so a rule's `hosts` are
+  recorded (annotation) and its `cidrs` enforced. A CIDR covering any address
+  (`0.0.0.0/0`, `::/0`) never includes the private ranges or the instance
+  metadata address, and in prod it needs `allowAnyAddress: <reason>` on the
+  rule.
+
+Pods someone else deploys into an owned namespace would be cut off by its
+default deny; `namespaces.<name>.unmanagedPods` names them, with the reason,
+and they keep all their traffic until they have policies of their own.
+
+The operators that sync secrets (VSO, ESO) run in their own namespaces and
+call Vault and Key Vault themselves; the pods here need nothing from them and
+they need nothing from the pods, so no allow exists for them. A migration
+Job's pods share the workload's egress (`<name>-migrate` pods), since the
+step reaches the same database.
+"""
+from __future__ import annotations
+
+import ipaddress
+from typing import TYPE_CHECKING, Any, Literal, Optional
+
+import pulumi
+from pydantic import Field, field_validator, model_validator
+
+from .config_model import ConfigModel
+from .kubernetes_names import check_dns_label
+
+if TYPE_CHECKING:
+    from .stack_config import StackConfig
+
+ANY_ADDRESS = (ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0"))
+# Never reachable through an "internet" allow: the private ranges (the cluster,
+# the VNet) and the instance metadata service, whose tokens are the node's.
+NOT_INTERNET_V4 = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10"]
+NOT_INTERNET_V6 = ["fc00::/7", "fe80::/10"]
+NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
+
+
+class DnsSpec(ConfigModel):
+    namespace: str = Field("kube-system", description="Namespace of the cluster DNS. Default: kube-system.")
+    pod_labels: dict[str, str] = Field(default_factory=lambda: {"k8s-app": "kube-dns"},
+                                       description="Labels of the DNS pods. Default: k8s-app: kube-dns (AKS CoreDNS).")
+
+
+class NetworkSpec(ConfigModel):
+    dns: DnsSpec = Field(default_factory=DnsSpec, description="The cluster DNS. Default: AKS CoreDNS.")
+    ingress_nginx_namespace: str = Field("ingress-nginx", description="Namespace of the ingress-nginx controller "
+                                                                      "pods. Default: ingress-nginx.")
+    gateway_data_plane_namespace: str = Field(
+        "envoy-gateway-system", description="Namespace of Envoy Gateway's proxy pods. Default: envoy-gateway-system.")
+
+    @field_validator("ingress_nginx_namespace", "gateway_data_plane_namespace")
+    @classmethod
+    def _namespaces(cls, value: str) -> str:
+        return check_dns_label(value)
+
+
+class EgressRuleSpec(ConfigModel):
+    """One named destination outside the cluster."""
+
+    name: str = Field(description="What it is, e.g. matrix-homeserver. Required.")
+    cidrs: Optional[list[str]] = Field(None, description="Address ranges outside the cluster, e.g. 203.0.113.0/24. "
+                                                         "One of cidrs or namespace.")
+    namespace: Optional[str] = Field(None, description="A namespace inside the cluster this stack does not manage "
+                                                       "workloads for. One of cidrs or namespace.")
+    pod_labels: Optional[dict[str, str]] = Field(None, description="With namespace: only the pods with these "
+                                                                   "labels. Default: every pod there.")
+    ports: list[int] = Field(description="Destination ports. Required.")
+    protocol: Literal["TCP", "UDP"] = Field("TCP", description="Default: TCP.")
+    hosts: list[str] = Field(default_factory=list, description="The names behind the ranges, recorded only: a "
+                                                               "NetworkPolicy cannot match names. Default: none.")
+    allow_any_address: Optional[str] = Field(
+        None, description="Why this rule may reach any public address (a CIDR of 0.0.0.0/0 or ::/0); required for "
+                          "that in prod. Default: none.")
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return check_dns_label(value)
+
+    @field_validator("cidrs")
+    @classmethod
+    def _cidrs(cls, value: Optional[list[str]]) -> Optional[list[str]]:
+        if value is None:
+            return value
+        if not value:
+            raise ValueError("[] allows nothing; list at least one CIDR (e.g. 203.0.113.0/24)")
+        for cidr in value:
+            try:
+                ipaddress.ip_network(cidr, strict=True)
+            except ValueError as error:
+                raise ValueError(f"{cidr!r} is not a CIDR ({error}); e.g. 203.0.113.0/24") from None
+        return value
+
+    @field_validator("ports")
+    @classmethod
+    def _ports(cls, value: list[int]) -> list[int]:
+        if not value or any(not 1 <= port <= 65535 for port in value):
+            raise ValueError(f"{value!r} must list ports from 1 to 65535 (an allow of every port is never derived)")
+        return value
+
+    @field_validator("namespace")
+    @classmethod
+    def _namespace(cls, value: Optional[str]) -> Optional[str]:
+        return None if value is None else check_dns_label(value)
+
+    @model_validator(mode="after")
+    def _reason(self) -> "EgressRuleSpec":
+        if (self.cidrs is None) == (self.namespace is None):
+            raise ValueError(f"rule {self.name!r} needs exactly one of cidrs (outside the cluster) or namespace "
+                             "(inside it)")
+        if self.pod_labels is not None and self.namespace is None:
+            raise ValueError(f"rule {self.name!r}: podLabels selects pods in a namespace; add namespace")
+        if self.allow_any_address is not None and not self.allow_any_address.strip():
+            raise ValueError("allowAnyAddress must give the reason, in words")
+        return self
+
+    @property
+    def reaches_any_address(self) -> bool:
+        return any(ipaddress.ip_network(cidr) in ANY_ADDRESS for cidr in self.cidrs or [])
+
+
+class TalksToSpec(ConfigModel):
+    service: str = Field(description="Name of a serving workload under `services`. Required.")
+    port: str = Field("http", description="Name of one of its ports. Default: http.")
+
+
+def check_network(config: "StackConfig") -> list[str]:
+    problems = []
+    for name, service in sorted(config.services.items()):
+        for index, target in enumerate(service.talks_to):
+            key = f"services.{name}.talksTo[{index}]"
+            callee = config.services.get(target.service)
+            if callee is None:
+                problems.append(f"{key}.service: {target.service!r} is not a service (services: "
+                                f"{sorted(config.services)})")
+            elif target.port not in callee.routable_ports():
+                problems.append(f"{key}.port: {target.port!r} is not a port of service {target.service!r} "
+                                f"(ports: {callee.routable_ports()})")
+        for index, rule in enumerate(service.egress):
+            if rule.reaches_any_address and rule.allow_any_address is None and config.environment == "prod":
+                problems.append(f"services.{name}.egress[{index}].cidrs: {rule.cidrs!r} reaches any public address, "
+                                f"which prod refuses unless the rule {rule.name!r} says why (allowAnyAddress: "
+                                "<reason>), or list the destination's ranges")
+        names = [rule.name for rule in service.egress]
+        for duplicate in sorted({n for n in names if names.count(n) > 1}):
+            problems.append(f"services.{name}.egress: rule name {duplicate!r} is used twice (names identify rules)")
+    return problems
+
+
+def network_warnings(config: "StackConfig") -> list[str]:
+    """Outside prod, an any-address rule without a reason warns with the message prod would fail with."""
+    if config.environment == "prod":
+        return []
+    return [f"services.{name}.egress[{index}].cidrs: {rule.cidrs!r} reaches any public address without "
+            f"allowAnyAddress on rule {rule.name!r} (prod refuses this)"
+            for name, service in sorted(config.services.items())
+            for index, rule in enumerate(service.egress)
+            if rule.reaches_any_address and rule.allow_any_address is None]
+
+
+def _namespace_peer(namespace: str, pod_labels: Optional[dict[str, str]] = None) -> dict[str, Any]:
+    peer: dict[str, Any] = {"namespaceSelector": {"matchLabels": {NAMESPACE_NAME_LABEL: namespace}}}
+    if pod_labels is not None:
+        peer["podSelector"] = {"matchLabels": dict(pod_labels)}
+    return peer
+
+
+def _ip_peers(rule: EgressRuleSpec) -> list[dict[str, Any]]:
+    if rule.namespace is not None:
+        return [_namespace_peer(rule.namespace, rule.pod_labels)]
+    peers = []
+    for cidr in rule.cidrs or []:
+        network = ipaddress.ip_network(cidr)
+        block: dict[str, Any] = {"cidr": cidr}
+        if network in ANY_ADDRESS:
+            block["except"] = NOT_INTERNET_V4 if network.version == 4 else NOT_INTERNET_V6
+        peers.append({"ipBlock": block})
+    return peers
+
+
+def _policy(name: str, namespace: str, labels: dict[str, str], spec: dict[str, Any],
+            annotations: Optional[dict[str, str]] = None) -> dict[str, Any]:
+    metadata: dict[str, Any] = {"name": name, "namespace": namespace, "labels": labels}
+    if annotations:
+        metadata["annotations"] = annotations
+    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": metadata, "spec": spec}
+
+
+def selector_labels(service_name: str) -> dict[str, str]:
+    from .workload_spec import selector_labels as labels
+    return labels(service_name)
+
+
+def _workload_pods(name: str, with_migration: bool) -> dict[str, Any]:
+    if not with_migration:
+        return {"matchLabels": selector_labels(name)}
+    return {"matchExpressions": [{"key": "app.kubernetes.io/name", "operator": "In",
+                                  "values": [name, f"{name}-migrate"]}]}
+
+
+def ingress_sources(config: "StackConfig") -> list[dict[str, Any]]:
+    """The peers the ingress data plane runs as, per configured implementation."""
+    implementations = config.routing.implementation if config.routing is not None else []
+    peers = []
+    if "ingressNginx" in implementations:
+        peers.append(_namespace_peer(config.network.ingress_nginx_namespace))
+    if "gatewayApi" in implementations:
+        peers.append(_namespace_peer(config.network.gateway_data_plane_namespace))
+    return peers
+
+
+def build_network_policies(config: "StackConfig", labels: dict[str, str]) -> list[dict[str, Any]]:
+    from .routing import parse_cluster_local_url
+
+    policies: list[dict[str, Any]] = []
+    dns = config.network.dns
+    for namespace in sorted(config.namespaces):
+        policies.append(_policy("default-deny", namespace, labels, {
+            "podSelector": {}, "policyTypes": ["Ingress", "Egress"]}))
+        policies.append(_policy("allow-dns", namespace, labels, {
+            "podSelector": {}, "policyTypes": ["Egress"],
+            "egress": [{"to": [_namespace_peer(dns.namespace, dns.pod_labels)],
+                        "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]}]}))
+        for index, unmanaged in enumerate(config.namespaces[namespace].unmanaged_pods):
+            policies.append(_policy(f"allow-unmanaged-{index}", namespace, labels, {
+                "podSelector": {"matchLabels": dict(unmanaged.pod_labels)}, "policyTypes": ["Ingress", "Egress"],
+                "ingress": [{}], "egress": [{}]}, {"platform/unmanaged-reason": unmanaged.reason}))
+
+    # (workload name, port name) -> the ingress peers it accepts there.
+    ingress: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    edge_peers = ingress_sources(config)
+    if config.routing is not None and edge_peers:
+        for route in config.routing.routes.values():
+            ingress.setdefault((route.service, route.port), []).extend(edge_peers)
+            auth = route.forward_auth
+            if auth is not None:
+                try:
+                    service, namespace, port, _ = parse_cluster_local_url(auth.url)
+                except ValueError:
+                    continue
+                callee = config.services.get(service)
+                if callee is not None and callee.namespace == namespace:
+                    port_name = next((p.name for p in callee.ports if p.container_port == port), None)
+                    if port_name is not None:
+                        ingress.setdefault((service, port_name), []).extend(edge_peers)
+    for name, service in sorted(config.services.items()):
+        for target in service.talks_to:
+            ingress.setdefault((target.service, target.port), []).append(
+                _namespace_peer(service.namespace, selector_labels(name)))
+
+    for name, service in sorted(config.services.items()):
+        rules = []
+        for (callee, port_name), peers in sorted(ingress.items(), key=lambda item: item[0]):
+            if callee != name:
+                continue
+            unique = [peer for index, peer in enumerate(peers) if peer not in peers[:index]]
+            rules.append({"from": unique, "ports": [{"protocol": "TCP", "port": port_name}]})
+        if rules:
+            policies.append(_policy(f"{name}-ingress", service.namespace, labels, {
+                "podSelector": {"matchLabels": selector_labels(name)}, "policyTypes": ["Ingress"],
+                "ingress": rules}))
+        egress = []
+        for target in service.talks_to:
+            callee = config.services[target.service]
+            egress.append({"to": [_namespace_peer(callee.namespace, selector_labels(target.service))],
+                           "ports": [{"protocol": "TCP", "port": target.port}]})
+        annotations = {}
+        for rule in service.egress:
+            egress.append({"to": _ip_peers(rule),
+                           "ports": [{"protocol": rule.protocol, "port": port} for port in rule.ports]})
+            if rule.hosts:
+                annotations[f"platform/egress-{rule.name}"] = ",".join(rule.hosts)
+            if rule.allow_any_address:
+                annotations[f"platform/egress-{rule.name}-any-address"] = rule.allow_any_address
+        if egress:
+            policies.append(_policy(
+                f"{name}-egress", service.namespace, labels, {
+                    "podSelector": _workload_pods(name, service.release_migration() is not None),
+                    "policyTypes": ["Egress"], "egress": egress},
+                dict(sorted(annotations.items()))))
+    return policies
+
+
+class NetworkIsolation(pulumi.ComponentResource):
+    """The stack's NetworkPolicies: default deny per namespace, and the derived allows."""
+
+    def __init__(self, name: str, config: "StackConfig", labels: dict[str, str],
+                 opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("platform:kubernetes:NetworkIsolation", name, None, opts)
+        import pulumi_kubernetes as k8s
+
+        for policy in build_network_policies(config, labels):
+            meta = policy["metadata"]
+            k8s.networking.v1.NetworkPolicy(
+                f"{meta['namespace']}-{meta['name']}", metadata=meta, spec=policy["spec"],
+                opts=pulumi.ResourceOptions(parent=self))
+        self.register_outputs({})
