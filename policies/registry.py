@@ -14,6 +14,8 @@ from . import (
     external_secret_creation_policy,
     external_secret_deletion_policy,
     external_secret_refresh_interval,
+    gateway_listener_tls,
+    http_route_parent_gateway,
     image_pinned_by_digest,
     ingress_class_name,
     ingress_no_snippet_annotations,
@@ -26,6 +28,7 @@ from . import (
     no_literal_secret_values,
     node_pool_headroom,
     not_default_namespace,
+    one_certificate_per_host,
     persistent_volume_claim_access_mode,
     persistent_volume_claim_protected,
     persistent_volume_claim_storage_class,
@@ -64,9 +67,9 @@ POLICIES = [
     external_secret_creation_policy.POLICY,
     external_secret_deletion_policy.POLICY,
     # Routing
-    ingress_tls.POLICY,
     ingress_class_name.POLICY,
     ingress_no_snippet_annotations.POLICY,
+    gateway_listener_tls.POLICY,
     # Azure
     aks_node_pool_autoscaling.POLICY,
     key_vault_rbac_authorization.POLICY,
@@ -80,4 +83,8 @@ POLICIES = [
     vault_static_secret_rollout_targets.POLICY,
     persistent_volume_claim_protected.POLICY,
     node_pool_headroom.POLICY,
+    # Stack rules: routing
+    ingress_tls.POLICY,
+    one_certificate_per_host.POLICY,
+    http_route_parent_gateway.POLICY,
 ]
