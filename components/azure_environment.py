@@ -29,10 +29,54 @@ def check_guid(value: str) -> str:
     return value
 
 
+class KeyVaultNetworkSpec(ConfigModel):
+    """Who may reach the vault over the network; what is not listed is denied."""
+
+    allowed_ip_ranges: list[str] = Field(
+        default_factory=list, description="Public address ranges allowed, e.g. 203.0.113.0/24. Default: none.")
+    allowed_subnet_ids: list[str] = Field(
+        default_factory=list, description="ARM ids of VNet subnets allowed (with the Microsoft.KeyVault service "
+                                          "endpoint), e.g. the AKS node subnet. Default: none.")
+    public_access: Optional[Literal["open"]] = Field(
+        None, description="`open`: any address may connect (Azure RBAC still decides). Refused in prod. "
+                          "Default: only the listed networks and private endpoints.")
+
+    @field_validator("allowed_ip_ranges")
+    @classmethod
+    def _ranges(cls, value: list[str]) -> list[str]:
+        import ipaddress
+
+        for cidr in value:
+            try:
+                network = ipaddress.ip_network(cidr, strict=True)
+            except ValueError as error:
+                raise ValueError(f"{cidr!r} is not a CIDR ({error})") from None
+            if network.prefixlen == 0:
+                raise ValueError(f"{cidr!r} allows every address; use publicAccess: open, which prod refuses")
+        return value
+
+    @field_validator("allowed_subnet_ids")
+    @classmethod
+    def _subnets(cls, value: list[str]) -> list[str]:
+        for subnet in value:
+            if not _SUBNET_ID.match(subnet):
+                raise ValueError(f"{subnet!r} must be a subnet ARM id (/subscriptions/<guid>/resourceGroups/<rg>/"
+                                 "providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>)")
+        return value
+
+
+_SUBNET_ID = re.compile(
+    r"^/subscriptions/[0-9a-f-]{36}/resourceGroups/[^/]+/providers/Microsoft\.Network/virtualNetworks/[^/]+/"
+    r"subnets/[^/]+$")
+
+
 class KeyVaultCreateSpec(ConfigModel):
     name: str = Field(description="Vault name, 3-24 letters, digits and '-', globally unique. Required.")
     sku: Literal["standard", "premium"] = Field("standard", description="Default: standard.")
     soft_delete_retention_days: int = Field(90, ge=7, le=90, description="Default: 90.")
+    network: KeyVaultNetworkSpec = Field(
+        default_factory=KeyVaultNetworkSpec, description="Network access. Default: public access off; only private "
+                                                         "endpoints.")
 
     @field_validator("name")
     @classmethod

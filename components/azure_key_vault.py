@@ -24,12 +24,35 @@ def build_vault_properties(spec: KeyVaultSpec, tenant_id: str, environment: str)
         "enableRbacAuthorization": True,
         "enableSoftDelete": True,
         "softDeleteRetentionInDays": spec.create.soft_delete_retention_days,
-        "publicNetworkAccess": "Enabled",
     }
+    properties.update(build_network_properties(spec.create.network))
     if environment == "prod":
         # The API rejects an explicit `false`; leaving it out means "off".
         properties["enablePurgeProtection"] = True
     return properties
+
+
+def build_network_properties(network) -> dict:
+    """`publicNetworkAccess` and `networkAcls`: deny unless listed.
+
+    With nothing listed, public access is off and only private endpoints
+    reach the vault. Listed ranges and subnets need public access on with a
+    default action of Deny (Azure's model). `bypass: None`: no "trusted Azure
+    service" exception, since none of them needs this vault.
+    """
+    if network.public_access == "open":
+        return {"publicNetworkAccess": "Enabled",
+                "networkAcls": {"defaultAction": "Allow", "bypass": "None"}}
+    if not network.allowed_ip_ranges and not network.allowed_subnet_ids:
+        return {"publicNetworkAccess": "Disabled",
+                "networkAcls": {"defaultAction": "Deny", "bypass": "None"}}
+    return {"publicNetworkAccess": "Enabled", "networkAcls": {
+        "defaultAction": "Deny",
+        "bypass": "None",
+        "ipRules": [{"value": cidr} for cidr in network.allowed_ip_ranges],
+        "virtualNetworkRules": [{"id": subnet, "ignoreMissingVnetServiceEndpoint": False}
+                                for subnet in network.allowed_subnet_ids],
+    }}
 
 
 class AzureKeyVault(pulumi.ComponentResource):

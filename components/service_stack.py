@@ -20,6 +20,7 @@ from .namespace import Namespace
 from .network_isolation import NetworkIsolation
 from .persistent_volume_claim import PersistentVolumeClaim
 from .provider_plugins import ProviderPlugins
+from .storage_class import RetainedStorageClass
 from .release import RELEASE_DIGESTS_OUTPUT
 from .routing import Routing
 from .pod_template import SECRET_MAPPING_CHECKSUM_ANNOTATION
@@ -75,6 +76,12 @@ def deploy_stack(config: StackConfig, file_contents: dict[str, str],
     if uses_key_vault and plugins.azure:
         key_vault = AzureKeyVault("key-vault", config.azure, config.environment)
 
+    # Classes first: a claim naming a class that does not exist yet stays Pending.
+    storage_classes = [
+        RetainedStorageClass(name, spec.create, {"app.kubernetes.io/managed-by": "pulumi",
+                                                 "platform/environment": config.environment}, opts=provider_opts)
+        for name, spec in sorted(config.storage.classes.items()) if spec.create is not None
+    ]
     release_digests: dict[str, str] = {}
     for name, service in sorted(config.services.items()):
         namespace_opts = pulumi.ResourceOptions.merge(
@@ -90,7 +97,9 @@ def deploy_stack(config: StackConfig, file_contents: dict[str, str],
         if vault_sources:
             access = VaultWorkloadAccess(
                 name, service.namespace, list(vault_sources.values()), config.vault, labels,
-                manage_vault_server=plugins.vault, opts=namespace_opts,
+                manage_vault_server=plugins.vault,
+                ca_certificate=file_contents[config.vault.ca_cert_file] if config.vault.ca_cert_file else None,
+                opts=namespace_opts,
             )
             for secret, source in sorted(vault_sources.items()):
                 secret_sources.append(VaultStaticSecretSync(
@@ -135,7 +144,8 @@ def deploy_stack(config: StackConfig, file_contents: dict[str, str],
             # The first claim keeps the resource name it had before kinds existed (`<name>-data`):
             # a protected claim must never be re-created under a new URN.
             PersistentVolumeClaim(f"{name}-data" if index == 0 else f"{name}-{volume.claim_name}",
-                                  volume, service.namespace, labels, opts=namespace_opts)
+                                  volume, service.namespace, labels, opts=pulumi.ResourceOptions.merge(
+                                      namespace_opts, pulumi.ResourceOptions(depends_on=storage_classes)))
             for index, volume in enumerate(service.claims())
         ]
         deploy_workload(

@@ -17,6 +17,7 @@ from .node_pool_headroom import headroom_problem
 from .release import check_release_coherence
 from .route_references import reference_problems, route_addresses
 from .routing import check_routing
+from .storage_class import check_storage
 from .secret_key_coverage import check_secret_key_coverage
 from .vault_workload_access import check_vault_paths_owned
 
@@ -133,8 +134,22 @@ def check_stack_rules(config: StackConfig) -> list[str]:
             problems.append(headroom)
     if config.environment == "prod" and config.vault is not None and config.vault.skip_tls_verify:
         problems.append("vault.skipTlsVerify: true is not allowed in prod (give VSO the server's CA instead)")
+    key_vault = config.azure.key_vault if config.azure is not None else None
+    if (config.environment == "prod" and key_vault is not None and key_vault.create is not None
+            and key_vault.create.network.public_access == "open"):
+        problems.append("azure.keyVault.create.network.publicAccess: 'open' is not allowed in prod (list the "
+                        "networks that may connect in allowedSubnetIds or allowedIpRanges, or use a private "
+                        "endpoint)")
+    if config.environment == "prod" and config.vault is not None:
+        if not config.vault.address.startswith("https://"):
+            problems.append(f"vault.address: {config.vault.address!r} is not allowed in prod: tokens and every "
+                            "secret value would cross the pod network in clear (use https:// and vault.caCertFile)")
+        if config.vault.ca_cert_file is None:
+            problems.append("vault.caCertFile: required in prod (the PEM file of the CA that signed OpenBao's "
+                            "certificate, so VSO verifies the server)")
     problems += check_vault_paths_owned(config.services)
     problems += check_network(config)
+    problems += check_storage(config)
     return problems
 
 

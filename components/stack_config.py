@@ -25,12 +25,13 @@ from .config_model import ConfigError, ConfigModel, validate_config
 from .kubernetes_names import check_dns_label
 from .namespace import NamespaceSpec
 from .network_isolation import NetworkSpec
+from .storage_class import StorageSpec
 from .release import ReleaseSpec
 from .release_ledger import provenance_problems, read_ledger
 from .route_references import reference_problems, route_addresses, substitute
 from .routing import RoutingSpec
 from .stack_checks import check_stack_rules
-from .vault_workload_access import VaultServerSpec
+from .vault_workload_access import VaultServerSpec, check_ca_certificate
 from .workload_kinds import WORKLOAD_KINDS, AnyWorkloadSpec
 
 PROJECT_NAME = "platform"
@@ -62,6 +63,8 @@ class StackConfig(ConfigModel):
     vault: Optional[VaultServerSpec] = Field(None, description="OpenBao/Vault server. Required if a service uses vault.")
     azure: Optional[AzureSpec] = Field(None, description="Azure identifiers. Required if a service uses azureKeyVault.")
     routing: Optional[RoutingSpec] = Field(None, description="Ingress routes to services. Default: none.")
+    storage: StorageSpec = Field(default_factory=StorageSpec, description="StorageClasses: created (retaining) "
+                                                                          "or declared. Default: none.")
     network: NetworkSpec = Field(default_factory=NetworkSpec, description="Where DNS and the ingress data plane "
                                                                           "run, for the derived NetworkPolicies.")
 
@@ -89,6 +92,15 @@ def read_config_files(config: StackConfig, root: Path) -> dict[str, str]:
                     f"({error.__class__.__name__}: {getattr(error, 'strerror', None) or error}); "
                     "the path is relative to the project root"
                 )
+    if config.vault is not None and config.vault.ca_cert_file is not None:
+        source = config.vault.ca_cert_file
+        try:
+            contents[source] = (root / source).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            problems.append(f"vault.caCertFile: {source!r} cannot be read ({error.__class__.__name__}: "
+                            f"{getattr(error, 'strerror', None) or error}); the path is relative to the project root")
+        else:
+            problems += check_ca_certificate(contents[source], "vault.caCertFile")
     if problems:
         raise ConfigError(problems)
     return contents

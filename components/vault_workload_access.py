@@ -35,6 +35,17 @@ class VaultServerSpec(ConfigModel):
     kubernetes_auth_mount: str = Field("kubernetes", description="Mount of the Kubernetes auth method. Default: kubernetes.")
     token_ttl_seconds: int = Field(3600, ge=60, description="TTL of tokens VSO gets. Default: 3600.")
     skip_tls_verify: bool = Field(False, description="Opt-out of TLS verification. Refused in prod. Default: false.")
+    ca_cert_file: Optional[str] = Field(
+        None, description="PEM file in this repository with the CA that signed the server's certificate (public "
+                          "data); each VaultConnection trusts it through a Secret. Required in prod. Default: the "
+                          "system trust store.")
+
+    @field_validator("ca_cert_file")
+    @classmethod
+    def _ca_cert_file(cls, value: Optional[str]) -> Optional[str]:
+        if value is not None and (value.startswith("/") or ".." in value.split("/")):
+            raise ValueError(f"{value!r} must be a path inside the repository, relative to the project root")
+        return value
 
     @field_validator("address")
     @classmethod
@@ -83,11 +94,41 @@ def vault_role_name(namespace: str, service_name: str) -> str:
     return f"{namespace}-{service_name}"
 
 
+PUBLIC_CERTIFICATE_ANNOTATION = "platform/public-certificate"
+
+
+def check_ca_certificate(text: str, key: str) -> list[str]:
+    """A CA bundle is public: PEM certificates only, never a private key."""
+    if "PRIVATE KEY" in text:
+        return [f"{key}: the file holds a private key; give only the CA's certificate (it ends up in a Secret "
+                "every namespace can read)"]
+    if "-----BEGIN CERTIFICATE-----" not in text:
+        return [f"{key}: the file holds no PEM certificate (-----BEGIN CERTIFICATE-----)"]
+    return []
+
+
+def vault_ca_secret_name(service_name: str) -> str:
+    return f"{service_name}-vault-ca"
+
+
 def build_vault_auth_manifests(service_name: str, namespace: str, server: VaultServerSpec,
-                               labels: dict[str, str]) -> list[dict]:
+                               labels: dict[str, str], ca_certificate: Optional[str] = None) -> list[dict]:
     auth_name = vault_auth_name(service_name)
     connection_name = f"{service_name}-vault-connection"
-    return [
+    connection_spec: dict = {"address": server.address, "skipTLSVerify": server.skip_tls_verify}
+    manifests = []
+    if ca_certificate is not None:
+        connection_spec["caCertSecretRef"] = vault_ca_secret_name(service_name)
+        manifests.append({
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": vault_ca_secret_name(service_name), "namespace": namespace, "labels": labels,
+                         # VSO reads the CA only from a Secret; its content is a public certificate.
+                         "annotations": {PUBLIC_CERTIFICATE_ANNOTATION: "true"}},
+            "type": "Opaque",
+            "stringData": {"ca.crt": ca_certificate},
+        })
+    return manifests + [
         {
             "apiVersion": "v1",
             "kind": "ServiceAccount",
@@ -99,7 +140,7 @@ def build_vault_auth_manifests(service_name: str, namespace: str, server: VaultS
             "apiVersion": VSO_API_VERSION,
             "kind": "VaultConnection",
             "metadata": {"name": connection_name, "namespace": namespace, "labels": labels},
-            "spec": {"address": server.address, "skipTLSVerify": server.skip_tls_verify},
+            "spec": connection_spec,
         },
         {
             "apiVersion": VSO_API_VERSION,
@@ -129,12 +170,17 @@ class VaultWorkloadAccess(pulumi.ComponentResource):
 
     def __init__(self, name: str, namespace: str, sources: list[VaultSource], server: VaultServerSpec,
                  labels: dict[str, str], vault_provider: Optional[pulumi.ProviderResource] = None,
-                 manage_vault_server: bool = True, opts: Optional[pulumi.ResourceOptions] = None):
+                 manage_vault_server: bool = True, ca_certificate: Optional[str] = None,
+                 opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("platform:secrets:VaultWorkloadAccess", name, None, opts)
         children = []
-        for manifest in build_vault_auth_manifests(name, namespace, server, labels):
+        for manifest in build_vault_auth_manifests(name, namespace, server, labels, ca_certificate):
             role = manifest["kind"].lower()
-            if manifest["kind"] == "ServiceAccount":
+            if manifest["kind"] == "Secret":
+                children.append(k8s.core.v1.Secret(
+                    f"{name}-vault-ca", metadata=manifest["metadata"], type=manifest["type"],
+                    string_data=manifest["stringData"], opts=pulumi.ResourceOptions(parent=self)))
+            elif manifest["kind"] == "ServiceAccount":
                 children.append(k8s.core.v1.ServiceAccount(
                     f"{name}-{role}", metadata=manifest["metadata"],
                     automount_service_account_token=manifest["automountServiceAccountToken"],

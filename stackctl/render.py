@@ -66,8 +66,18 @@ def _placeholder(resource_type: str, name: str, prop: str) -> str:
     return f"${{{resource_type.split(':')[-1]}:{name}.{prop}}}"
 
 
+# The wire form of a Pulumi secret value (pulumi.runtime.rpc's _special_sig_key / _special_secret_sig).
+SECRET_SIGNATURE_KEY = "4dabf18193072939515e22adb298388d"
+SECRET_SIGNATURE = "1b47061264138c4ac30d75fd1eb44270"
+
+
 def _to_plain(value: Any) -> Any:
     """Mock inputs may hold resource references or other SDK objects; keep only data."""
+    if isinstance(value, dict) and value.get(SECRET_SIGNATURE_KEY) == SECRET_SIGNATURE:
+        # pulumi-kubernetes marks every Secret's data as a Pulumi secret; the
+        # manifest holds the value itself (the program never has real secret
+        # values: they come from OpenBao and Key Vault at run time).
+        return _to_plain(value.get("value"))
     if isinstance(value, dict):
         return {str(key): _to_plain(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):

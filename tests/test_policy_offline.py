@@ -79,8 +79,8 @@ def test_prod_is_at_least_as_strict_as_staging():
     prod = offline.reconcile_config(POLICIES, json.loads((CONFIG / "prod.json").read_text()))
     assert {name for name, s in prod.items() if s.level != EnforcementLevel.MANDATORY} == set()
     assert {name for name, s in staging.items() if s.level == EnforcementLevel.ADVISORY} == {
-        "image-pinned-by-digest", "external-secret-deletion-policy", "ingress-tls", "key-vault-purge-protection",
-        "node-pool-headroom", "replicated-deployment-availability"}
+        "image-pinned-by-digest", "external-secret-deletion-policy", "ingress-tls", "gateway-listener-tls",
+        "key-vault-purge-protection", "node-pool-headroom", "replicated-deployment-availability"}
     assert prod["aks-node-pool-autoscaling"].config["minCountFloor"] == 2 > \
         staging["aks-node-pool-autoscaling"].config["minCountFloor"]
 
