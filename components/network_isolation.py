@@ -45,10 +45,16 @@ if TYPE_CHECKING:
 
 ANY_ADDRESS = (ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0"))
 # Never reachable through an "internet" allow: the private ranges (the cluster,
-# the VNet) and the instance metadata service, whose tokens are the node's.
-NOT_INTERNET_V4 = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10"]
+# the VNet), the instance metadata service, whose tokens are the node's, and
+# Azure's WireServer.
+NOT_INTERNET_V4 = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10",
+                   # Azure's WireServer: a public address that only the host platform should talk to.
+                   "168.63.129.16/32"]
 NOT_INTERNET_V6 = ["fc00::/7", "fe80::/10"]
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
+# cert-manager's HTTP-01 solver pods: their label and port (cert-manager's defaults).
+ACME_SOLVER_LABEL = "acme.cert-manager.io/http01-solver"
+ACME_SOLVER_PORT = 8089
 
 
 class DnsSpec(ConfigModel):
@@ -63,6 +69,12 @@ class NetworkSpec(ConfigModel):
                                                                       "pods. Default: ingress-nginx.")
     gateway_data_plane_namespace: str = Field(
         "envoy-gateway-system", description="Namespace of Envoy Gateway's proxy pods. Default: envoy-gateway-system.")
+    ingress_nginx_pod_labels: dict[str, str] = Field(
+        default_factory=lambda: {"app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller"},
+        description="Labels of the controller pods (the chart's). Default: name ingress-nginx, component controller.")
+    gateway_data_plane_pod_labels: dict[str, str] = Field(
+        default_factory=lambda: {"app.kubernetes.io/managed-by": "envoy-gateway", "app.kubernetes.io/component": "proxy"},
+        description="Labels of Envoy Gateway's proxy pods. Default: managed-by envoy-gateway, component proxy.")
 
     @field_validator("ingress_nginx_namespace", "gateway_data_plane_namespace")
     @classmethod
@@ -218,10 +230,12 @@ def ingress_sources(config: "StackConfig") -> list[dict[str, Any]]:
     """The peers the ingress data plane runs as, per configured implementation."""
     implementations = config.routing.implementation if config.routing is not None else []
     peers = []
+    # Namespace and pod labels together: the controller's pods only, not whatever else runs beside them.
     if "ingressNginx" in implementations:
-        peers.append(_namespace_peer(config.network.ingress_nginx_namespace))
+        peers.append(_namespace_peer(config.network.ingress_nginx_namespace, config.network.ingress_nginx_pod_labels))
     if "gatewayApi" in implementations:
-        peers.append(_namespace_peer(config.network.gateway_data_plane_namespace))
+        peers.append(_namespace_peer(config.network.gateway_data_plane_namespace,
+                                     config.network.gateway_data_plane_pod_labels))
     return peers
 
 
@@ -242,9 +256,17 @@ def build_network_policies(config: "StackConfig", labels: dict[str, str]) -> lis
                 "podSelector": {"matchLabels": dict(unmanaged.pod_labels)}, "policyTypes": ["Ingress", "Egress"],
                 "ingress": [{}], "egress": [{}]}, {"platform/unmanaged-reason": unmanaged.reason}))
 
+    edge_peers = ingress_sources(config)
+    if config.routing is not None and config.routing.tls is not None and config.routing.edge_namespace and edge_peers:
+        # cert-manager answers HTTP-01 challenges from solver pods it starts in the
+        # Certificate's namespace; the ingress data plane must reach them, or no
+        # certificate is ever issued or renewed.
+        policies.append(_policy("allow-acme-http01-solver", config.routing.edge_namespace, labels, {
+            "podSelector": {"matchLabels": {ACME_SOLVER_LABEL: "true"}}, "policyTypes": ["Ingress"],
+            "ingress": [{"from": edge_peers, "ports": [{"protocol": "TCP", "port": ACME_SOLVER_PORT}]}]}))
+
     # (workload name, port name) -> the ingress peers it accepts there.
     ingress: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    edge_peers = ingress_sources(config)
     if config.routing is not None and edge_peers:
         for route in config.routing.routes.values():
             ingress.setdefault((route.service, route.port), []).extend(edge_peers)

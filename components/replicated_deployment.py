@@ -203,7 +203,10 @@ def build_replicated_manifests(name: str, spec: ReplicatedSpec, environment: str
         "disruption_budget": {
             "metadata": {"name": name, "namespace": spec.namespace, "labels": labels},
             "spec": {"maxUnavailable": DISRUPTION_BUDGET_MAX_UNAVAILABLE,
-                     "selector": {"matchLabels": selector_labels(name)}},
+                     "selector": {"matchLabels": selector_labels(name)},
+                     # A pod that is not Ready serves nothing; evicting it never costs availability,
+                     # and keeping it would stall a drain when every replica is unready.
+                     "unhealthyPodEvictionPolicy": "AlwaysAllow"},
         },
     }
     if spec.autoscaling is not None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from pulumi_policy import EnforcementLevel, ReportViolation, StackValidationArgs, StackValidationPolicy
 
-from .cert_manager_certificate import covers, own_certificate_names
+from .cert_manager_certificate import certificate_dns_names, covers
 from .kubernetes_resource import kind_of, subject
 from .resource_properties import UNKNOWN, describe, field, items
 
@@ -29,7 +29,7 @@ DEFAULT_CERTIFICATE = ("must name the certificate Secret, or be listed by a cert
 
 
 def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    certificate_names = [name for name, _ in own_certificate_names(args.resources)]
+    certificate_names = certificate_dns_names(args.resources)
     for resource in args.resources:
         if kind_of(resource.resource_type, "networking.k8s.io") != "Ingress":
             continue

@@ -204,7 +204,8 @@ def load_stack_network(out: Path) -> StackNetwork:
     fixed = [
         pod("ingress-nginx", "ingress-nginx", {"app.kubernetes.io/name": "ingress-nginx",
                                                "app.kubernetes.io/component": "controller"}, {"http": 80}),
-        pod("envoy", "envoy-gateway-system", {"app.kubernetes.io/name": "envoy"}, {"http": 10080}),
+        pod("envoy", "envoy-gateway-system", {"app.kubernetes.io/managed-by": "envoy-gateway",
+                                               "app.kubernetes.io/component": "proxy"}, {"http": 10080}),
         pod("coredns", "kube-system", {"k8s-app": "kube-dns"}, {"dns": 53}),
         pod("metrics-server", "kube-system", {"k8s-app": "metrics-server"}, {"https": 443}),
         pod("tuwunel", "matrix", {"app.kubernetes.io/name": "tuwunel"}, {"http": 6167}),

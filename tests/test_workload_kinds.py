@@ -178,7 +178,8 @@ def test_replicated_rolls_one_extra_pod_never_fewer_and_keeps_a_budget():
     assert deployment["replicas"] == 2
     assert deployment["strategy"] == {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}}
     assert manifests["disruption_budget"]["spec"] == {
-        "maxUnavailable": 1, "selector": {"matchLabels": {"app.kubernetes.io/name": "api"}}}
+        "maxUnavailable": 1, "selector": {"matchLabels": {"app.kubernetes.io/name": "api"}},
+        "unhealthyPodEvictionPolicy": "AlwaysAllow"}
     pod = template["spec"]
     assert pod["containers"][0]["lifecycle"] == {"preStop": {"sleep": {"seconds": 5}}}
     assert pod["terminationGracePeriodSeconds"] > 5
