@@ -22,7 +22,7 @@ def build_service_manifest(name: str, spec: ServingWorkloadSpec, labels: dict[st
             "selector": selector_labels(name),
             "ports": [
                 {"name": port.name, "port": port.container_port, "targetPort": port.name, "protocol": "TCP"}
-                for port in spec.ports
+                for port in spec.ports if port.in_service
             ],
         },
     }

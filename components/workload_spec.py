@@ -161,6 +161,9 @@ class ProbesSpec(ConfigModel):
 class ContainerPort(ConfigModel):
     name: str = Field(description="Port name, a DNS label of at most 15 characters, e.g. http.")
     container_port: int = Field(ge=1, le=65535, description="Port the container listens on.")
+    in_service: bool = Field(True, description="Carried by the workload's Service (routable, reachable by "
+                                               "talksTo). false for a health or metrics listener only the kubelet "
+                                               "calls. Default: true.")
 
     @field_validator("name")
     @classmethod
@@ -335,7 +338,7 @@ class ServingWorkloadSpec(WorkloadSpec):
     probes: ProbesSpec = Field(default_factory=ProbesSpec, description="Default: no probes.")
 
     def routable_ports(self) -> list[str]:
-        return [port.name for port in self.ports]
+        return [port.name for port in self.ports if port.in_service]
 
     def restart_targets(self, name: str) -> list[str]:
         return [name]

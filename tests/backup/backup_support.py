@@ -26,6 +26,7 @@ import hashlib
 import hmac
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -66,7 +67,8 @@ def backup_tools() -> tuple[Optional[BackupTools], str]:
     paths = dict(line.split("=", 1) for line in proc.stdout.splitlines() if "=" in line)
     if proc.returncode == 0 and {"LITESTREAM", "AZURITE_BLOB"} <= paths.keys():
         return BackupTools(Path(paths["LITESTREAM"]), Path(paths["AZURITE_BLOB"])), ""
-    reason = "; ".join(line.removeprefix("build-backup-tools: ") for line in proc.stderr.splitlines())
+    reason = "; ".join(line.removeprefix("build-backup-tools: ") for line in proc.stderr.splitlines()
+                       if "build them with" not in line)
     return None, reason or f"scripts/build-backup-tools --check exited {proc.returncode}"
 
 
@@ -196,6 +198,40 @@ class Azurite:
             if not marker:
                 return blobs
 
+@dataclass(frozen=True)
+class FileState:
+    inode: int
+    mtime_ns: int
+    size: int
+    sha256: str
+
+
+class Volume:
+    """The directory standing for the pod's /data volume, holding one database file."""
+
+    def __init__(self, path: Path, db_file: str):
+        self.path = path
+        self.db_path = path / db_file
+        path.mkdir(parents=True, exist_ok=True)
+
+    def state(self) -> dict[str, FileState]:
+        """Every file on the volume (Litestream's metadata directory included), by path relative to it."""
+        return {
+            str(p.relative_to(self.path)): FileState(p.stat().st_ino, p.stat().st_mtime_ns, p.stat().st_size,
+                                                     hashlib.sha256(p.read_bytes()).hexdigest())
+            for p in sorted(self.path.rglob("*")) if p.is_file()
+        }
+
+    def wipe(self) -> None:
+        """Loses everything on the volume: the database, its -wal and -shm, Litestream's metadata."""
+        for entry in self.path.iterdir():
+            if entry.is_dir():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+        if any(self.path.iterdir()):
+            raise RuntimeError(f"{self.path} is not empty after the wipe")
+
 
 def litestream_config(db_path: Path, account: str, container: str, replica_path: str, *,
                       endpoint: Optional[str] = None, sync_interval: Optional[str] = None,
@@ -292,9 +328,11 @@ class Litestream:
         return result
 
 
-def short_socket_dir() -> Path:
-    """A directory for a unix socket: pytest's tmp paths can exceed the 107-byte socket path limit."""
-    return Path(tempfile.mkdtemp(prefix="ls-", dir="/tmp"))
+@contextlib.contextmanager
+def short_socket_dir() -> Iterator[Path]:
+    """A directory for a unix socket, removed afterwards: pytest's tmp paths can exceed the 107-byte limit."""
+    with tempfile.TemporaryDirectory(prefix="ls-", dir="/tmp") as path:
+        yield Path(path)
 
 
 def _tail(path: Path, lines: int = 40) -> str:
