@@ -13,6 +13,7 @@ from typing import Literal, Optional
 from pydantic import Field, field_validator, model_validator
 
 from .aks_node_pool import AksClusterSpec
+from .sqlite_backup import BackupStorageSpec
 from .config_model import ConfigModel
 
 _GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -127,6 +128,9 @@ class AzureSpec(ConfigModel):
         None, description="AKS OIDC issuer URL; required unless the program manages the cluster."
     )
     cluster: Optional[AksClusterSpec] = Field(None, description="The AKS cluster and its autoscaled pool. Default: none.")
+    backup_storage: Optional[BackupStorageSpec] = Field(
+        None, description="Storage account the single writers' Litestream sidecars replicate to. Required if a "
+                          "service has data.backup.")
 
     @field_validator("subscription_id", "tenant_id")
     @classmethod

@@ -52,6 +52,8 @@ NOT_INTERNET_V4 = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0
                    "168.63.129.16/32"]
 NOT_INTERNET_V6 = ["fc00::/7", "fe80::/10"]
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
+BACKUP_EGRESS_REASON = ("Azure Blob Storage and Entra ID publish no per-account address range a NetworkPolicy "
+                        "can name; a private endpoint for the storage account would narrow this")
 # cert-manager's HTTP-01 solver pods: their label and port (cert-manager's defaults).
 ACME_SOLVER_LABEL = "acme.cert-manager.io/http01-solver"
 ACME_SOLVER_PORT = 8089
@@ -303,7 +305,13 @@ def build_network_policies(config: "StackConfig", labels: dict[str, str]) -> lis
             egress.append({"to": [_namespace_peer(callee.namespace, selector_labels(target.service))],
                            "ports": [{"protocol": "TCP", "port": target.port}]})
         annotations = {}
-        for rule in service.egress:
+        rules = list(service.egress)
+        if getattr(getattr(service, "data", None), "backup", None) is not None:
+            # Derived: the Litestream sidecar writes to Azure Blob and trades its token at Entra ID.
+            rules.append(EgressRuleSpec(name="backup", cidrs=["0.0.0.0/0"], ports=[443],
+                                        hosts=["<account>.blob.core.windows.net", "login.microsoftonline.com"],
+                                        allow_any_address=BACKUP_EGRESS_REASON))
+        for rule in rules:
             egress.append({"to": _ip_peers(rule),
                            "ports": [{"protocol": rule.protocol, "port": port} for port in rule.ports]})
             if rule.hosts:

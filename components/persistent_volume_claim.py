@@ -18,6 +18,7 @@ from pydantic import Field, field_validator
 
 from .config_model import ConfigModel
 from .kubernetes_names import check_dns_subdomain
+from .sqlite_backup import BackupSpec
 from .kubernetes_quantity import parse_quantity
 
 
@@ -33,6 +34,8 @@ class VolumeSpec(ConfigModel):
         None, description="StorageClass name. Default: unset, so the cluster's default StorageClass is used."
     )
     mount_path: str = Field("/data", description="Where the claim is mounted in the container. Default: /data.")
+    backup: Optional[BackupSpec] = Field(
+        None, description="Continuous Litestream backup of SQLite files on it. Required in prod. Default: none.")
 
     @field_validator("claim_name")
     @classmethod

@@ -27,7 +27,8 @@ from .pod_template import SECRET_MAPPING_CHECKSUM_ANNOTATION
 from .stack_config import StackConfig
 from .vault_static_secret import VaultStaticSecretSync
 from .vault_workload_access import VaultWorkloadAccess, vault_auth_name
-from .workload_identity import WorkloadIdentity
+from .sqlite_backup import BackupStorage, backup_container_name, backup_service_account
+from .workload_identity import STORAGE_BLOB_DATA_CONTRIBUTOR_ROLE, WorkloadIdentity
 from .workload_kinds import deploy_workload
 from .workload_spec import WorkloadInputs, content_checksum, workload_labels
 
@@ -76,6 +77,14 @@ def deploy_stack(config: StackConfig, file_contents: dict[str, str],
     if uses_key_vault and plugins.azure:
         key_vault = AzureKeyVault("key-vault", config.azure, config.environment)
 
+    backed_up = sorted(name for name, service in config.services.items()
+                       if getattr(getattr(service, "data", None), "backup", None) is not None)
+    backup_storage = None
+    if backed_up and plugins.azure:
+        backup_storage = BackupStorage("backup-storage", config.azure, backed_up)
+    elif backed_up:
+        pulumi.log.warn("pulumi-azure-native plugin absent: the backup storage account and identities are skipped "
+                        "in this run")
     # Classes first: a claim naming a class that does not exist yet stays Pending.
     storage_classes = [
         RetainedStorageClass(name, spec.create, {"app.kubernetes.io/managed-by": "pulumi",
@@ -148,9 +157,22 @@ def deploy_stack(config: StackConfig, file_contents: dict[str, str],
                                       namespace_opts, pulumi.ResourceOptions(depends_on=storage_classes)))
             for index, volume in enumerate(service.claims())
         ]
+        backup_account = backup_client_id = None
+        if name in backed_up:
+            backup_account = config.azure.backup_storage.account_name
+            backup_client_id = CLIENT_ID_NOT_CREATED
+            if backup_storage is not None:
+                # Storage Blob Data Contributor on this service's container only.
+                backup_client_id = WorkloadIdentity(
+                    f"{name}-backup", config.azure, config.environment, service.namespace,
+                    backup_service_account(name), backup_storage.container_ids[name], oidc_issuer_url,
+                    role=STORAGE_BLOB_DATA_CONTRIBUTOR_ROLE, role_label="storage-blob-data-contributor",
+                    scope_name=f"{config.azure.backup_storage.account_name}/{backup_container_name(name)}",
+                ).client_id
         deploy_workload(
             name, service,
-            WorkloadInputs(config.environment, images, file_contents, pod_annotations, deployment_annotations),
+            WorkloadInputs(config.environment, images, file_contents, pod_annotations, deployment_annotations,
+                           backup_account=backup_account, backup_client_id=backup_client_id),
             # The pods cannot start before their claims and Secrets exist.
             opts=pulumi.ResourceOptions.merge(
                 namespace_opts, pulumi.ResourceOptions(depends_on=[*claims, *secret_sources])),

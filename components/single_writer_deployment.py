@@ -38,8 +38,20 @@ from .pod_template import (
     build_migration_container,
 )
 from .pod_template import build_pod_template as build_common_pod_template
+from .sqlite_backup import (
+    LITESTREAM_CHECKSUM_ANNOTATION,
+    LITESTREAM_CONFIG_KEY,
+    WORKLOAD_IDENTITY_SKIP_CONTAINERS,
+    WORKLOAD_IDENTITY_USE_LABEL,
+    backup_service_account,
+    build_litestream_config,
+    replicate_sidecar,
+    restore_containers,
+    sidecar_requests,
+)
 from .workload_spec import (
     MigrationSpec,
+    content_checksum,
     ServingWorkloadSpec,
     migration_components,
     selector_labels,
@@ -129,6 +141,8 @@ class SingleWriterSpec(ServingWorkloadSpec):
         if self.data_directories is not None:
             used.setdefault(self.data_directories.image, f"services.{name}.dataDirectories.image")
         used.update({k: v for k, v in migration_components(name, self.migration).items() if k not in used})
+        if self.data.backup is not None:
+            used.setdefault(self.data.backup.image, f"services.{name}.data.backup.image")
         return used
 
     def release_migration(self) -> Optional[MigrationSpec]:
@@ -136,6 +150,10 @@ class SingleWriterSpec(ServingWorkloadSpec):
 
     def pod_requests(self) -> tuple[Fraction, Fraction]:
         cpu, memory = self.container_requests()
+        if self.data.backup is not None:
+            # A native sidecar runs beside the app: its requests add up.
+            sidecar_cpu, sidecar_memory = sidecar_requests()
+            cpu, memory = cpu + sidecar_cpu, memory + sidecar_memory
         if self.data_directories is not None:
             cpu = max(cpu, cpu_millicores(DATA_DIRECTORIES_REQUESTS["cpu"]))
             memory = max(memory, memory_bytes(DATA_DIRECTORIES_REQUESTS["memory"]))
@@ -161,8 +179,10 @@ def build_pod_template(
     init_image: Optional[str] = None,
     extra_annotations: Optional[dict[str, str]] = None,
     migration_image: Optional[str] = None,
+    backup_image: Optional[str] = None,
+    litestream_config: Optional[str] = None,
 ) -> dict[str, Any]:
-    """The single writer's pod template: the common pod plus its claim and init containers."""
+    """The single writer's pod template: the common pod plus its claim, init containers and backup sidecar."""
     data = DataMount(spec.data.claim_name, spec.data.mount_path)
     init_containers: list[dict[str, Any]] = []
     if spec.data_directories is not None:
@@ -180,15 +200,43 @@ def build_pod_template(
             "resources": {"requests": dict(DATA_DIRECTORIES_REQUESTS), "limits": {"memory": "32Mi"}},
             "volumeMounts": [{"name": DATA_VOLUME, "mountPath": spec.data.mount_path}],
         })
+    backup = spec.data.backup
+    if backup is not None:
+        if backup_image is None or litestream_config is None:
+            raise ValueError(f"service {name!r}: data.backup needs its image and its Litestream config")
+        # Restore before anything opens the database: the migration, then the app.
+        init_containers += restore_containers(backup, backup_image, spec.identity, DATA_VOLUME, spec.data.mount_path)
     if spec.migration is not None:
         if migration_image is None:
             raise ValueError(f"service {name!r}: migration needs its image")
-        # After the directories exist, before the app: the old writer is gone (Recreate).
+        # After the directories exist (and the database is restored), before the app: the old writer is gone
+        # (Recreate).
         init_containers.append(build_migration_container(spec, spec.migration, migration_image, data))
-    return build_common_pod_template(
+    annotations = dict(extra_annotations or {})
+    pod_spec: dict[str, Any] = {}
+    labels: dict[str, str] = {}
+    if backup is not None:
+        # Last init container, restartPolicy Always: starts once the database exists, stops after the app.
+        init_containers.append(replicate_sidecar(backup_image, spec.identity, DATA_VOLUME, spec.data.mount_path))
+        pod_spec["serviceAccountName"] = backup_service_account(name)
+        labels[WORKLOAD_IDENTITY_USE_LABEL] = "true"
+        # The federated token only where it is used: never in the app or its migration.
+        others = [name] + [c["name"] for c in init_containers if not c["name"].startswith("litestream")]
+        annotations[WORKLOAD_IDENTITY_SKIP_CONTAINERS] = ";".join(others)
+        annotations[LITESTREAM_CHECKSUM_ANNOTATION] = content_checksum(litestream_config)
+    template = build_common_pod_template(
         name, spec, environment, image, config_map_data,
-        PodExtras(data=data, init_containers=init_containers, annotations=dict(extra_annotations or {})),
+        PodExtras(data=data, init_containers=init_containers, annotations=annotations, pod_spec=pod_spec),
     )
+    if backup is not None:
+        template["metadata"]["labels"].update(labels)
+        template["spec"]["volumes"].append(
+            {"name": "litestream", "configMap": {"name": litestream_config_map_name(name)}})
+    return template
+
+
+def litestream_config_map_name(name: str) -> str:
+    return f"{name}-litestream"
 
 
 def build_deployment_manifest(name: str, spec: SingleWriterSpec, environment: str, pod_template: dict[str, Any],
@@ -244,23 +292,47 @@ class SingleWriterDeployment(pulumi.ComponentResource):
         extra_annotations: Optional[dict[str, str]] = None,
         deployment_annotations: Optional[dict[str, str]] = None,
         migration_image: Optional[str] = None,
+        backup_image: Optional[str] = None,
+        backup_account: Optional[str] = None,
+        backup_client_id: Any = None,
         opts: Optional[pulumi.ResourceOptions] = None,
     ):
         super().__init__("platform:kubernetes:SingleWriterDeployment", name, None, opts)
         config_map_data = build_config_map_data(spec, file_contents)
         config_map = config_map_resource(self, name, spec, environment, config_map_data)
+        depends_on: list[pulumi.Resource] = []
         if config_map is not None:
             self.config_map = config_map
+            depends_on.append(config_map)
+        litestream_config = None
+        if spec.data.backup is not None:
+            assert backup_account is not None
+            litestream_config = build_litestream_config(name, spec.data.mount_path, spec.data.backup, backup_account)
+            labels = workload_labels(name, environment)
+            self.litestream_config = k8s.core.v1.ConfigMap(
+                f"{name}-litestream-config",
+                metadata={"name": litestream_config_map_name(name), "namespace": spec.namespace, "labels": labels},
+                data={LITESTREAM_CONFIG_KEY: litestream_config},
+                opts=pulumi.ResourceOptions(parent=self))
+            # The identity the Litestream containers run as; the webhook trades its token for Entra ID's.
+            self.backup_service_account = k8s.core.v1.ServiceAccount(
+                f"{name}-backup-service-account",
+                metadata={"name": backup_service_account(name), "namespace": spec.namespace, "labels": labels,
+                          "annotations": {"azure.workload.identity/client-id": backup_client_id}},
+                # The webhook projects its own token; no API token is mounted.
+                automount_service_account_token=False,
+                opts=pulumi.ResourceOptions(parent=self))
+            depends_on += [self.litestream_config, self.backup_service_account]
         pod_template = build_pod_template(
-            name, spec, environment, image, config_map_data, init_image, extra_annotations, migration_image
+            name, spec, environment, image, config_map_data, init_image, extra_annotations, migration_image,
+            backup_image, litestream_config,
         )
         manifest = build_deployment_manifest(name, spec, environment, pod_template, deployment_annotations)
         self.deployment = k8s.apps.v1.Deployment(
             f"{name}-deployment",
             metadata=manifest["metadata"],
             spec=manifest["spec"],
-            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True,
-                                        depends_on=[config_map] if config_map is not None else []),
+            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True, depends_on=depends_on),
         )
         self.deployment_name = name
         self.image = image

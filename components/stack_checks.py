@@ -17,6 +17,7 @@ from .node_pool_headroom import headroom_problem
 from .release import check_release_coherence
 from .route_references import reference_problems, route_addresses
 from .routing import check_routing
+from .sqlite_backup import check_backup
 from .storage_class import check_storage
 from .secret_key_coverage import check_secret_key_coverage
 from .vault_workload_access import check_vault_paths_owned
@@ -150,6 +151,7 @@ def check_stack_rules(config: StackConfig) -> list[str]:
     problems += check_vault_paths_owned(config.services)
     problems += check_network(config)
     problems += check_storage(config)
+    problems += check_backup(config)
     return problems
 
 

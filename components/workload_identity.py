@@ -1,11 +1,13 @@
-"""AKS Workload Identity for one Kubernetes service account: read access to one Key Vault.
+"""AKS Workload Identity for one Kubernetes service account: one role on one Azure resource.
 
 Three Azure resources: a user-assigned managed identity; a federated identity
 credential that trusts tokens the cluster's OIDC issuer signs for exactly
 `system:serviceaccount:<namespace>:<name>` with audience
-`api://AzureADTokenExchange`; and a "Key Vault Secrets User" role assignment
-scoped to the one vault (not the resource group or subscription). No client
-secret exists anywhere.
+`api://AzureADTokenExchange`; and one role assignment scoped to the one
+resource it needs (not the resource group or subscription): "Key Vault
+Secrets User" on the vault for External Secrets (the default), "Storage Blob
+Data Contributor" on one blob container for a Litestream backup. No client
+secret or account key exists anywhere.
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ import pulumi
 from .azure_environment import AzureSpec
 
 KEY_VAULT_SECRETS_USER_ROLE = "4633458b-17de-408a-b874-0445c86b69e6"
+STORAGE_BLOB_DATA_CONTRIBUTOR_ROLE = "ba92f5b4-2d11-453d-a403-e96b0029c9fe"
 TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange"
 # Role assignment names must be GUIDs; derive one from what the assignment
 # means, so the same config always yields the same name (no duplicate on re-run).
@@ -27,19 +30,20 @@ def service_account_subject(namespace: str, service_account: str) -> str:
     return f"system:serviceaccount:{namespace}:{service_account}"
 
 
-def role_assignment_name(environment: str, namespace: str, service_account: str, vault_name: str) -> str:
-    return str(uuid.uuid5(_ROLE_ASSIGNMENT_NAMESPACE, f"{environment}/{namespace}/{service_account}/{vault_name}"))
+def role_assignment_name(environment: str, namespace: str, service_account: str, scope_name: str) -> str:
+    return str(uuid.uuid5(_ROLE_ASSIGNMENT_NAMESPACE, f"{environment}/{namespace}/{service_account}/{scope_name}"))
 
 
 class WorkloadIdentity(pulumi.ComponentResource):
-    """Managed identity + federated credential + Key Vault Secrets User on one vault."""
+    """Managed identity + federated credential + one role on one resource (Key Vault Secrets User by default)."""
 
     client_id: pulumi.Output[str]
     """Client id for the service account's `azure.workload.identity/client-id` annotation."""
 
     def __init__(self, name: str, azure: AzureSpec, environment: str, namespace: str, service_account: str,
                  vault_id: pulumi.Input[str], oidc_issuer_url: pulumi.Input[str],
-                 opts: Optional[pulumi.ResourceOptions] = None):
+                 opts: Optional[pulumi.ResourceOptions] = None, *, role: str = KEY_VAULT_SECRETS_USER_ROLE,
+                 role_label: str = "key-vault-secrets-user", scope_name: Optional[str] = None):
         super().__init__("platform:azure:WorkloadIdentity", name, None, opts)
         import pulumi_azure_native as azure_native
 
@@ -62,12 +66,14 @@ class WorkloadIdentity(pulumi.ComponentResource):
             opts=child,
         )
         self.role_assignment = azure_native.authorization.RoleAssignment(
-            f"{name}-key-vault-secrets-user",
-            role_assignment_name=role_assignment_name(environment, namespace, service_account, azure.key_vault.name),
+            f"{name}-{role_label}",
+            role_assignment_name=role_assignment_name(
+                environment, namespace, service_account,
+                scope_name if scope_name is not None else azure.key_vault.name),
             principal_id=self.identity.principal_id,
             principal_type="ServicePrincipal",
             role_definition_id=(f"/subscriptions/{azure.subscription_id}/providers/Microsoft.Authorization/"
-                                f"roleDefinitions/{KEY_VAULT_SECRETS_USER_ROLE}"),
+                                f"roleDefinitions/{role}"),
             scope=vault_id,
             opts=child,
         )

@@ -33,6 +33,8 @@ def _deploy_single_writer(name: str, spec: SingleWriterSpec, inputs: WorkloadInp
         init_image=inputs.images[spec.data_directories.image] if spec.data_directories else None,
         extra_annotations=inputs.pod_annotations, deployment_annotations=inputs.workload_annotations,
         migration_image=inputs.images[spec.migration.image or name] if spec.migration else None,
+        backup_image=inputs.images[spec.data.backup.image] if spec.data.backup else None,
+        backup_account=inputs.backup_account, backup_client_id=inputs.backup_client_id,
         opts=opts,
     )
 

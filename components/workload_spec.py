@@ -380,6 +380,10 @@ class WorkloadInputs:
     """Added to the pod template (checksums of secret mappings)."""
     workload_annotations: dict[str, str] = field(default_factory=dict)
     """Added to the workload object (Reloader's watch list)."""
+    backup_account: Optional[str] = None
+    """Storage account of the Litestream replica, for a workload with a backup."""
+    backup_client_id: Any = None
+    """Client id (an Output under the engine) of the backup's workload identity."""
 
 
 from .network_isolation import EgressRuleSpec, TalksToSpec  # noqa: E402  (they import selector_labels from here)

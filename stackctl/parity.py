@@ -108,8 +108,9 @@ ALLOWED_DIFFERENCES: tuple[AllowedDifference, ...] = (
     AllowedDifference(resource="azure-native:keyvault:Vault", path="inputs.properties.enablePurgeProtection",
                       reason="purge protection cannot be turned off once on, so only prod enables it",
                       presence=True),
-    # Addresses and names that belong to one environment. (`routing.host`
-    # itself, wherever routes put it, is compared as `<routing.host>`.)
+    # Addresses and names that belong to one environment. (`routing.host` and
+    # the backup storage account, wherever they spread, are compared as
+    # placeholders: `with_config_values_as_placeholders`.)
     AllowedDifference(resource="Certificate", path="spec.issuerRef.name",
                       reason="staging may use a staging ACME issuer"),
     AllowedDifference(resource="SecretStore", path="spec.provider.azurekv.vaultUrl",
@@ -274,21 +275,31 @@ def load_rendered(directory: Path) -> dict[ResourceId, dict]:
     return resources
 
 
-def with_host_as_placeholder(resources: dict[ResourceId, dict], host: Optional[str]) -> dict[ResourceId, dict]:
-    """The resources with the stack's `routing.host` written as `<routing.host>` in every string.
+def with_config_values_as_placeholders(resources: dict[ResourceId, dict],
+                                       values: dict[str, str]) -> dict[ResourceId, dict]:
+    """The resources with each given config value written as `<key>` in every string.
 
-    Route references put the host into env values, config files, certificate
-    names and URLs (`${route.forge.url}`). It is one config value, so a
-    difference that is only the host is not a difference of the program; what
-    else differs in the same string still shows.
+    Some single config values reach many places: `routing.host` goes into
+    env values, config files, certificate names and URLs through route
+    references (`${route.forge.url}`), the backup storage account into each
+    Litestream config. A difference that is only such a value is not a
+    difference of the program; whatever else differs in the same string still
+    shows. Host names are also replaced in their dashed form (Secret names).
     """
-    if not host:
+    replacements: list[tuple[str, str]] = []
+    for key, value in values.items():
+        if value:
+            replacements.append((value, f"<{key}>"))
+            if "." in value:
+                replacements.append((value.replace(".", "-"), f"<{key}, dashed>"))
+    if not replacements:
         return resources
-    dashed = host.replace(".", "-")
 
     def replace(value: Any) -> Any:
         if isinstance(value, str):
-            return value.replace(host, HOST_PLACEHOLDER).replace(dashed, DASHED_HOST_PLACEHOLDER)
+            for old, new in replacements:
+                value = value.replace(old, new)
+            return value
         if isinstance(value, dict):
             return {replace(key): replace(item) for key, item in value.items()}
         if isinstance(value, list):
@@ -302,16 +313,21 @@ def with_host_as_placeholder(resources: dict[ResourceId, dict], host: Optional[s
     return normalized
 
 
-HOST_PLACEHOLDER = "<routing.host>"
-DASHED_HOST_PLACEHOLDER = "<routing.host, dashed>"
-
-
-def routing_host(stack: str, root: Optional[Path]) -> Optional[str]:
+def placeholder_config_values(stack: str, root: Optional[Path]) -> dict[str, str]:
+    """The stack's single config values that spread into many rendered strings, by key path."""
     from components.stack_config import read_stack_file
 
     project = root if root is not None else Path(__file__).resolve().parents[1]
-    routing = read_stack_file(project / f"Pulumi.{stack}.yaml").get("routing")
-    return routing.get("host") if isinstance(routing, dict) else None
+    values = read_stack_file(project / f"Pulumi.{stack}.yaml")
+    found: dict[str, str] = {}
+    routing = values.get("routing")
+    if isinstance(routing, dict) and isinstance(routing.get("host"), str):
+        found["routing.host"] = routing["host"]
+    azure = values.get("azure")
+    storage = azure.get("backupStorage") if isinstance(azure, dict) else None
+    if isinstance(storage, dict) and isinstance(storage.get("accountName"), str):
+        found["azure.backupStorage.accountName"] = storage["accountName"]
+    return found
 
 
 # --- comparing ---------------------------------------------------------------
@@ -484,7 +500,8 @@ def run(args) -> int:
                 for problem in error.problems:
                     print(f"  {problem}", file=sys.stderr)
                 return 2
-            rendered[stack] = with_host_as_placeholder(load_rendered(out_dir), routing_host(stack, args.root))
+            rendered[stack] = with_config_values_as_placeholders(
+                load_rendered(out_dir), placeholder_config_values(stack, args.root))
         differences = compare_resources(rendered[args.stack_a], rendered[args.stack_b], include_allowed=True)
 
     findings = [difference for difference in differences if difference.allowed_by is None]

@@ -263,13 +263,16 @@ def litestream_config(db_path: Path, account: str, container: str, replica_path:
 class Litestream:
     """The litestream binary with one config file, run as the sidecar and the init container run it."""
 
-    def __init__(self, binary: Path, config: dict, config_path: Path, *, account_key: Optional[str]):
+    def __init__(self, binary: Path, config: dict, config_path: Path, *, account_key: Optional[str],
+                 env: Optional[dict[str, str]] = None):
         self.binary = binary
         self.config = config
         self.config_path = config_path
         config_path.parent.mkdir(parents=True, exist_ok=True)
         config_path.write_text(yaml.safe_dump(config, sort_keys=False))
+        # Nothing Azure- or Litestream-related leaks in from the caller's environment.
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(("LITESTREAM_", "AZURE_"))}
+        self.env.update(env or {})
         if account_key:
             # Test only: stands in for Workload Identity, which cannot run here (see the module docstring).
             self.env["LITESTREAM_AZURE_ACCOUNT_KEY"] = account_key
@@ -291,7 +294,12 @@ class Litestream:
         return ["restore", "-config", str(self.config_path), "-if-db-not-exists", "-if-replica-exists",
                 str(self.db_path)]
 
-    def restore(self, timeout: float = 600) -> subprocess.CompletedProcess:
+    def restore(self, timeout: float = 600, *, isolated: bool = False) -> subprocess.CompletedProcess:
+        """The restore step; `isolated` runs it in a network namespace of its own where one can be made."""
+        if isolated:
+            return subprocess.run([*network_namespace_prefix(), "nice", "-n", "5", str(self.binary),
+                                   *self.restore_command()], env=self.env, capture_output=True, text=True,
+                                  timeout=timeout, stdin=subprocess.DEVNULL)
         return self.run(*self.restore_command(), timeout=timeout)
 
     @contextlib.contextmanager
@@ -326,6 +334,17 @@ class Litestream:
         if result.get("replica_txid", -1) < result["txid"]:
             raise RuntimeError(f"litestream sync -wait returned before the replica caught up: {result}")
         return result
+
+
+def network_namespace_prefix() -> list[str]:
+    """A command prefix running a program with no network but its own loopback, or [] where none can be made."""
+    for prefix in (["unshare", "--net", "--"], ["unshare", "--user", "--map-root-user", "--net", "--"]):
+        try:
+            if subprocess.run([*prefix, "true"], capture_output=True, timeout=30).returncode == 0:
+                return prefix
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+    return []
 
 
 @contextlib.contextmanager

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import random
 import sqlite3
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -170,6 +172,33 @@ def test_a_restored_database_keeps_replicating(tools, azurite, container, tmp_pa
     assert read_rows(volume.db_path) == first + second
 
 
+def test_without_a_key_litestream_asks_workload_identity(tools, tmp_path, socket_dir):
+    """The rendered config (no account-key, no sas-token) sends Litestream to Workload Identity.
+
+    Litestream 0.5.18 then builds azidentity's DefaultAzureCredential
+    (abs/replica_client.go, ReplicaClient.Init); AZURE_TOKEN_CREDENTIALS narrows
+    it to WorkloadIdentityCredential, as the sidecar should, so a pod the
+    webhook did not inject fails closed instead of trying the node's managed
+    identity. Here the webhook's variables are absent, so the credential cannot
+    even be built and nothing is contacted (with them, it would ask Entra ID
+    first); the restore also runs in a network namespace of its own where the
+    machine allows one, so nothing could be.
+    """
+    volume = Volume(tmp_path / "data", DB_FILE)
+    config = litestream_config(volume.db_path, "examplestorageaccount", "sol-backup", REPLICA_PATH,
+                               endpoint="https://127.0.0.1:9/examplestorageaccount")
+    litestream = Litestream(tools.litestream, config, tmp_path / "etc" / "litestream.yml", account_key=None,
+                            env={"AZURE_TOKEN_CREDENTIALS": "WorkloadIdentityCredential"})
+    assert "account-key" not in litestream.config_path.read_text()
+
+    restore = litestream.restore(isolated=True)
+
+    assert restore.returncode != 0
+    assert "DefaultAzureCredential: failed to acquire a token" in restore.stderr, restore.stderr
+    assert "WorkloadIdentityCredential: no client ID specified" in restore.stderr, restore.stderr
+    assert list(volume.path.iterdir()) == []
+
+
 def test_the_restore_step_fails_when_the_container_does_not_exist(tools, azurite, tmp_path, socket_dir):
     """-if-replica-exists covers an empty container, not a missing one: the program must create it first."""
     volume = Volume(tmp_path / "data", DB_FILE)
@@ -204,3 +233,13 @@ def test_the_restore_step_looks_only_at_the_database_file(tools, azurite, contai
     assert restore.returncode == 0, f"restore step failed:\n{restore.stdout}\n{restore.stderr}"
     assert stray.read_bytes() == b"not a WAL"
     assert read_rows(volume.db_path) == rows  # SQLite ignores this stray: its header is not a WAL header
+
+
+def test_the_restore_benchmark_runs(project_root):
+    """bench/restore_bench.py at a tiny size: it restores, checks every row, and prints its figures."""
+    bench = subprocess.run([sys.executable, str(project_root / "bench" / "restore_bench.py"), "--size-mb", "2",
+                            "--repeat", "1", "--tail-mb", "1", "--tail-transactions", "5"],
+                           capture_output=True, text=True, timeout=300)
+    assert bench.returncode == 0, f"{bench.stdout}\n{bench.stderr}"
+    last = bench.stdout.splitlines()[-1]
+    assert last.startswith("restore of ") and "every row checked" in last, bench.stdout
