@@ -9,7 +9,11 @@ This is a name-based heuristic: an env var name or ConfigMap key that matches
 `token|secret|password|api[-_]?key|private[-_]?key`) and carries a literal
 non-empty value is reported. A value computed from another resource's output
 (unknown at preview) is a literal too, and is reported. A name that matches but
-holds no secret (`TOKEN_FILE=/var/run/...`) goes into `allowedNames`.
+holds no secret (`TOKEN_FILE=/var/run/...`) goes into `allowedNames`, which by
+default lists `AZURE_TOKEN_CREDENTIALS`: the Azure SDKs read it to choose a
+credential type (the Litestream containers set it to
+`WorkloadIdentityCredential`), never a secret. A config that gives
+`allowedNames` replaces that default whole.
 Deliberately left out: scanning values for secret-looking strings (entropy
 checks belong in a secret scanner, not here).
 """
@@ -30,7 +34,7 @@ from .resource_properties import UNKNOWN, field, items, keys, schema_with_defaul
 
 DEFAULTS = {
     "namePattern": r"token|secret|password|api[-_]?key|private[-_]?key",
-    "allowedNames": [],
+    "allowedNames": ["AZURE_TOKEN_CREDENTIALS"],
 }
 
 
@@ -75,6 +79,7 @@ POLICY = ResourceValidationPolicy(
         "namePattern": {"type": "string", "description": "Regular expression (Python re, case-insensitive) "
                         "for secret-like names. Default: token|secret|password|api[-_]?key|private[-_]?key."},
         "allowedNames": {"type": "array", "items": {"type": "string"},
-                         "description": "Exact names that match the pattern but hold no secret. Default: none."},
+                         "description": "Exact names that match the pattern but hold no secret. "
+                                        "Default: AZURE_TOKEN_CREDENTIALS."},
     }, DEFAULTS)),
 )

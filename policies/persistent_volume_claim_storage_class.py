@@ -1,11 +1,17 @@
 """Claims use an allowed StorageClass, or none (the cluster's default class).
 
+When `allowedStorageClasses` is set, a named class must be on it (the class
+decides replication, reclaim policy and whether the volume can be expanded);
+when it is null (the default) any class is allowed. Prod allows only the
+program's retaining class (`platform-retain-zrs`). An empty string, which
+disables dynamic provisioning, counts as a class name.
+
 A claim without `storageClassName` gets the cluster default (managed-csi on
-AKS), which is always allowed: that is how the program renders claims. When
-`allowedStorageClasses` is set, a named class must be on it (the class decides
-replication, reclaim policy and whether the volume can be expanded); when it is
-null (the default) any class is allowed. An empty string, which disables
-dynamic provisioning, counts as a class name.
+AKS, reclaimPolicy Delete) and still passes here, in prod too: whether a claim
+may lose its disk depends on who mounts it, which one resource cannot see. So
+the stack rule `persistent-volume-claim-retained` refuses the default (and any
+class that does not retain) for the claims single writers mount, and this rule
+stays a plain allow list.
 """
 from __future__ import annotations
 

@@ -45,7 +45,7 @@ def test_a_single_file_instead_of_a_directory(tmp_path, capsys):
     single = tmp_path / "sol.yaml"
     single.write_text(PRIVILEGED)
     code, out, _ = _policy(single, capsys)
-    assert code == 1 and _last_line(out) == "1 resources, 4 violations (4 mandatory)"
+    assert code == 1 and _last_line(out) == "1 resources, 5 violations (5 mandatory)"
 
 
 def test_tool_files_are_skipped_and_listed_not_flagged(tmp_path, capsys):
@@ -128,5 +128,6 @@ def test_a_policy_that_raises_is_a_mandatory_finding_not_a_crash():
 def test_render_summaries_and_sol_still_read(tmp_path, capsys):
     (tmp_path / "sol.yaml").write_text(SOL)
     code, out, _ = _policy(tmp_path, capsys)
-    assert code == 1  # alone, sol reads a Secret nothing here creates
-    assert [line.split()[0] for line in out.splitlines()[1:-1]] == ["secret-key-coverage"] * 3
+    assert code == 1  # alone, sol reads a Secret nothing here creates, in a namespace nothing here isolates
+    assert [line.split()[0] for line in out.splitlines()[1:-1]] == ["secret-key-coverage"] * 3 + [
+        "namespace-default-deny"]

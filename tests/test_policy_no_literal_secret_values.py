@@ -57,3 +57,10 @@ def test_config_map_secret_key_is_reported():
     assert check(config_map("api-key", "sk-123")) == [
         "ConfigMap 'matrix/sol-config' data key 'api-key' must not hold a literal secret "
         "(move it to a Secret source and mount that)."]
+
+
+def test_the_azure_sdks_credential_selector_is_allowed_by_default():
+    # The Litestream containers set it to a credential type; a config giving allowedNames replaces the default.
+    assert check(sol_with_env("AZURE_TOKEN_CREDENTIALS", "WorkloadIdentityCredential")) == []
+    assert check(sol_with_env("AZURE_TOKEN_CREDENTIALS", "WorkloadIdentityCredential"), allowedNames=[]) == [
+        f"Deployment 'matrix/sol' container 'sol' env AZURE_TOKEN_CREDENTIALS {RULE}"]

@@ -80,7 +80,8 @@ def test_prod_is_at_least_as_strict_as_staging():
     assert {name for name, s in prod.items() if s.level != EnforcementLevel.MANDATORY} == set()
     assert {name for name, s in staging.items() if s.level == EnforcementLevel.ADVISORY} == {
         "image-pinned-by-digest", "external-secret-deletion-policy", "ingress-tls", "gateway-listener-tls",
-        "key-vault-purge-protection", "node-pool-headroom", "replicated-deployment-availability"}
+        "key-vault-purge-protection", "node-pool-headroom", "replicated-deployment-availability",
+        "single-writer-liveness-probe", "vault-connection-tls", "persistent-volume-claim-retained"}
     assert prod["aks-node-pool-autoscaling"].config["minCountFloor"] == 2 > \
         staging["aks-node-pool-autoscaling"].config["minCountFloor"]
 

@@ -13,7 +13,7 @@ CORPUS = ROOT / "policies" / "corpus"
 
 def test_good_manifests_exit_zero(capsys):
     assert stackctl.main(["policy", "--manifests", str(CORPUS / "good")]) == 0
-    assert capsys.readouterr().out == "14 resources, 0 violations (0 mandatory)\n"
+    assert capsys.readouterr().out == "20 resources, 0 violations (0 mandatory)\n"
 
 
 def test_bad_manifest_prints_the_table_and_exits_one(tmp_path, capsys):
@@ -24,9 +24,10 @@ def test_bad_manifest_prints_the_table_and_exits_one(tmp_path, capsys):
     assert lines[1].split(None, 3) == [
         "pod-security-restricted", "matrix/sol", "mandatory",
         "Deployment 'matrix/sol' container 'sol' securityContext.privileged (true) must be false or unset."]
-    # alone, the Deployment also reads a Secret that no source in this directory creates
-    assert [line.split()[0] for line in lines[2:-1]] == ["secret-key-coverage"] * 3
-    assert lines[-1] == "1 resources, 4 violations (4 mandatory)"
+    # alone, the Deployment also reads a Secret that no source in this directory creates, in a
+    # namespace that no NetworkPolicy in this directory isolates
+    assert [line.split()[0] for line in lines[2:-1]] == ["secret-key-coverage"] * 3 + ["namespace-default-deny"]
+    assert lines[-1] == "1 resources, 5 violations (5 mandatory)"
 
 
 def test_advisory_violations_do_not_fail(tmp_path, capsys):
