@@ -25,7 +25,8 @@ def generated_stack_values(base: dict[str, Any], count: int, service_name: str =
               if key not in ("services", "namespaces", "release", "routing")}
     values["namespaces"], values["services"] = {}, {}
     release = dict(base["release"])
-    images = {"busybox": release["images"]["busybox"]}
+    # The images every copy shares (Sol's init container, its backup sidecar).
+    images = {name: release["images"][name] for name in ("busybox", "litestream") if name in release["images"]}
     for index in range(count):
         name = f"{service_name}{index:03d}"
         copy = dict(service)
@@ -57,6 +58,13 @@ def _bare_constructor(resource_type: str) -> Callable[..., Any]:
         "kubernetes:core/v1:Service": k8s.core.v1.Service,
         "kubernetes:apps/v1:Deployment": k8s.apps.v1.Deployment,
         "kubernetes:networking.k8s.io/v1:Ingress": k8s.networking.v1.Ingress,
+        "kubernetes:networking.k8s.io/v1:NetworkPolicy": k8s.networking.v1.NetworkPolicy,
+        "kubernetes:core/v1:Secret": k8s.core.v1.Secret,
+        "kubernetes:batch/v1:Job": k8s.batch.v1.Job,
+        "kubernetes:batch/v1:CronJob": k8s.batch.v1.CronJob,
+        "kubernetes:policy/v1:PodDisruptionBudget": k8s.policy.v1.PodDisruptionBudget,
+        "kubernetes:autoscaling/v2:HorizontalPodAutoscaler": k8s.autoscaling.v2.HorizontalPodAutoscaler,
+        "kubernetes:storage.k8s.io/v1:StorageClass": k8s.storage.v1.StorageClass,
         "vault:index/policy:Policy": vault.Policy,
         "vault:kubernetes/authBackendRole:AuthBackendRole": vault.kubernetes.AuthBackendRole,
         "azure-native:containerservice:AgentPool": azure_native.containerservice.AgentPool,
@@ -66,6 +74,9 @@ def _bare_constructor(resource_type: str) -> Callable[..., Any]:
         "azure-native:managedidentity:FederatedIdentityCredential":
             azure_native.managedidentity.FederatedIdentityCredential,
         "azure-native:authorization:RoleAssignment": azure_native.authorization.RoleAssignment,
+        "azure-native:storage:StorageAccount": azure_native.storage.StorageAccount,
+        "azure-native:storage:BlobServiceProperties": azure_native.storage.BlobServiceProperties,
+        "azure-native:storage:BlobContainer": azure_native.storage.BlobContainer,
     }
     if resource_type in builtins:
         return builtins[resource_type]
@@ -88,8 +99,10 @@ def register_bare(resources: list[RegisteredResource]) -> None:
         if constructor.__module__.startswith("pulumi_kubernetes.apiextensions"):
             constructor(resource.name, api_version=inputs.pop("api_version"), kind=inputs.pop("kind"), **inputs)
         else:
-            inputs.pop("api_version", None)
-            inputs.pop("kind", None)
+            if resource.type.startswith("kubernetes:"):
+                # The typed classes set apiVersion and kind themselves; azure-native's `kind` is an input.
+                inputs.pop("api_version", None)
+                inputs.pop("kind", None)
             constructor(resource.name, **inputs)
 
 

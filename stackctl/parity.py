@@ -108,6 +108,10 @@ ALLOWED_DIFFERENCES: tuple[AllowedDifference, ...] = (
     AllowedDifference(resource="azure-native:keyvault:Vault", path="inputs.properties.enablePurgeProtection",
                       reason="purge protection cannot be turned off once on, so only prod enables it",
                       presence=True),
+    AllowedDifference(resource="Ingress", path="spec.rules[].host",
+                      reason="each environment serves its own host names"),
+    AllowedDifference(resource="Ingress", path="spec.tls[].hosts[]",
+                      reason="each environment serves its own host names"),
     # Addresses and names that belong to one environment. (`routing.host` and
     # the backup storage account, wherever they spread, are compared as
     # placeholders: `with_config_values_as_placeholders`.)

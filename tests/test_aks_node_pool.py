@@ -72,7 +72,7 @@ def test_prod_fails_when_requests_exceed_the_floor_with_the_numbers(scratch_proj
     with pytest.raises(ConfigError) as raised:
         load_stack(scratch_project, "prod", bad)
     assert raised.value.problems == [
-        "azure.cluster.nodePool: workloads request 5050m CPU and 21504Mi memory (15 pods + 7 rollout surge), but the floor "
+        "azure.cluster.nodePool: workloads request 5110m CPU and 21696Mi memory (15 pods + 7 rollout surge), but the floor "
         "of 3 x Standard_D2s_v5 allocates 5700m CPU and 17580Mi memory (raise minCount, use a larger vmSize, or "
         "lower requests)"]
 
@@ -83,7 +83,7 @@ def test_staging_only_warns_with_the_same_numbers(scratch_project):
     bad = edit_stack_file(scratch_project / "Pulumi.staging.yaml", scratch_project / "bad.yaml", _greedy_forge)
     result = collect_resources("staging", bad, scratch_project)
     assert result.warnings == [
-        "azure.cluster.nodePool: workloads request 5050m CPU and 21504Mi memory (15 pods + 7 rollout surge), but the floor "
+        "azure.cluster.nodePool: workloads request 5110m CPU and 21696Mi memory (15 pods + 7 rollout surge), but the floor "
         "of 2 x Standard_B2s allocates 3800m CPU and 5680Mi memory (raise minCount, use a larger vmSize, or lower "
         "requests)"]
 

@@ -291,8 +291,10 @@ FLOWS = [
     flow("sol", "vnet", 443, False, "private ranges are excepted from the any-address range"),
     flow("sol", "azure-wireserver", 80, False, "model-api opens 443 only"),
     flow("sol", "azure-wireserver", 32526, False, "model-api opens 443 only"),
-    flow("forge", "internet", 443, False, "forge declares no egress"),
-    flow("chat", "internet", 443, False, "chat declares no egress"),
+    flow("forge", "internet", 443, True, "its Litestream sidecar reaches Azure Blob and Entra ID (derived from data.backup)"),
+    flow("forge", "internet", 80, False, "only 443, for the backup"),
+    flow("chat", "internet", 443, True, "its Litestream sidecar reaches Azure Blob and Entra ID (derived from data.backup)"),
+    flow("chat", "internet", 80, False, "only 443, for the backup"),
     # memQL: the managed database on 5432 at any public address, nothing else outside.
     *[flow(role, "internet", 5432, True, "egress database") for role in MEMQL_ROLES],
     *[flow(role, "internet", 443, False, "database opens 5432 only") for role in MEMQL_ROLES],

@@ -19,10 +19,13 @@ def test_repository_stacks_differ_only_by_config(project_root):
 
 
 def test_prod_without_a_route_fails_parity_naming_the_missing_resource(scratch_project, project_root):
-    def drop_chat_route(config):
-        del config["routing"]["routes"]["chat"]
-    edit_stack_file(scratch_project / "Pulumi.prod.yaml", scratch_project / "Pulumi.prod.yaml", drop_chat_route)
+    def drop_audio_route(config):
+        # A route no service refers to (${route.memql-audio.*}): the config stays valid.
+        del config["routing"]["routes"]["memql-audio"]
+    edit_stack_file(scratch_project / "Pulumi.prod.yaml", scratch_project / "Pulumi.prod.yaml", drop_audio_route)
     completed = _parity(project_root, scratch_project)
     assert completed.returncode == 1
-    assert "  networking.k8s.io/v1 Ingress chat/chat: (resource): present != <absent>\n" in completed.stderr
-    assert "(1 finding(s); left is staging, right is prod)" in completed.stderr
+    assert "  networking.k8s.io/v1 Ingress memql/memql-audio: (resource): present != <absent>\n" in completed.stderr
+    # The route's Ingress, and the voice pods' derived ingress allow from the controller with it.
+    assert "(2 finding(s); left is staging, right is prod)" in completed.stderr
+    assert "NetworkPolicy memql/memql-voice-ingress" in completed.stderr

@@ -130,7 +130,7 @@ def test_sol_is_deployed_as_the_seed_describes_with_the_hardening(stack, rendere
     volumes = {volume["name"]: volume for volume in pod["volumes"]}
     assert volumes["data"]["persistentVolumeClaim"] == {"claimName": "sol-data"}
     assert "emptyDir" in volumes["tmp"]
-    (init,) = pod["initContainers"]
+    init = next(c for c in pod["initContainers"] if c["name"] == "create-data-directories")
     assert init["command"] == ["mkdir", "-p", "/data/matrix-state"]
     assert init["securityContext"]["runAsUser"] == 65532
     assert "checksum/config" in spec["template"]["metadata"]["annotations"]

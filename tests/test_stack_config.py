@@ -77,8 +77,9 @@ BAD_CONFIGS = {
         "services.sol.resources: limits.memory is required (e.g. 512Mi)",
     ),
     "namespace not declared": (
-        _set(["services", "sol", "namespace"], "edge"),
-        "services.sol.namespace: 'edge' is not declared under namespaces (declared: ['chat', 'forge', 'matrix', 'memql'])",
+        _set(["services", "sol", "namespace"], "bots"),
+        "services.sol.namespace: 'bots' is not declared under namespaces (declared: ['chat', 'edge', 'forge', "
+        "'matrix', 'memql'])",
     ),
     "image without release entry": (
         _delete(["release", "images", "busybox"]),
@@ -98,6 +99,8 @@ BAD_CONFIGS = {
             "release.images.chat.image: registry 'registry.sunbeam.pt' is not in release.registryAllowlist "
             "['acrmemql.azurecr.io']",
             "release.images.forge.image: registry 'registry.sunbeam.pt' is not in release.registryAllowlist "
+            "['acrmemql.azurecr.io']",
+            "release.images.litestream.image: registry 'registry.sunbeam.pt' is not in release.registryAllowlist "
             "['acrmemql.azurecr.io']",
             "release.images.sol.image: registry 'registry.sunbeam.pt' is not in release.registryAllowlist "
             "['acrmemql.azurecr.io']",

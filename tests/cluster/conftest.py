@@ -3,12 +3,20 @@
 The tests here need a Kubernetes API server. They run when STACKCTL_CLUSTER_TESTS=1 (a
 cluster is started with `scripts/local-cluster up` for the session and always stopped with
 `down`) or when STACKCTL_KUBECONFIG names an existing cluster (used as is, never stopped;
-it needs kwok-style nodes that make pods Ready and a default StorageClass whose claims bind
-at once). Otherwise they are skipped, so `pytest tests` stays offline and quick.
+it needs kwok-style nodes that make pods Ready, and Available PersistentVolumes of the class
+the single writers' claims name, `platform-retain-zrs`, with no StorageClass of that name:
+the stack creates it). Otherwise they are skipped, so `pytest tests` stays offline and quick.
+
+Storage stand-in: the stacks create `platform-retain-zrs` on Azure Disk CSI, which cannot run
+here; static provisioning stands in for it. `scripts/local-cluster up` pre-creates a pool of
+Retain hostPath PVs carrying that storageClassName (STACKCTL_CLUSTER_STORAGE_CLASSES), and the
+scheduler binds each claim to one of them when the first pod mounting it is placed. What is
+tested is the class the stack applies and how claims of it bind and are released; that a real
+provisioner copies the class's reclaimPolicy onto the disks it creates is not.
 
 Each stack (staging, prod) is rendered fresh with `stackctl render`, applied server-side,
-tested, and its namespaces deleted before the next stack: both stacks use the same
-namespace names.
+tested, and its namespaces and cluster-scoped objects (the StorageClass) deleted before the
+next stack: both stacks use the same names, and each would have a cluster of its own.
 """
 from __future__ import annotations
 
@@ -180,4 +188,8 @@ def stack(request, kubectl, crds, renders) -> AppliedStack:
     finally:
         kubectl("delete", "namespace", *applied.namespaces, "--ignore-not-found", "--wait=true",
                 "--timeout=180s", timeout=240)
+        cluster_scoped = [f"{o['kind'].lower()}/{o['metadata']['name']}" for o in applied.objects
+                          if o["kind"] != "Namespace" and not o["metadata"].get("namespace")]
+        if cluster_scoped:
+            kubectl("delete", *cluster_scoped, "--ignore-not-found", "--wait=true", "--timeout=60s", timeout=120)
         _recycle_released_volumes(kubectl)

@@ -1,7 +1,15 @@
 """Both rendered stacks against a real API server (scripts/local-cluster): server-side apply,
-rollouts, claim binding, idempotent re-apply, claim immutability, Pod Security `restricted`, and
-what keeps a replicated Deployment serving: surge-only rolling updates, one replica per node,
-its PodDisruptionBudget refusing a second eviction, and a release migration Job outside its Service.
+NetworkPolicies stored as rendered, rollouts, claim binding to the retaining class the stack
+creates and volumes outliving deleted claims, idempotent re-apply, claim immutability, Pod
+Security `restricted`, and what keeps a replicated Deployment serving: surge-only rolling
+updates, one replica per node, its PodDisruptionBudget refusing a second eviction, and a release
+migration Job outside its Service.
+
+Left out, storage: the stacks' class `platform-retain-zrs` provisions Azure disks
+(disk.csi.azure.com), which cannot run here. Static provisioning stands in for Azure Disk CSI:
+the local cluster pre-creates Retain PersistentVolumes of that class (conftest.py), so "binds"
+and "Released" below are the real PV binder's and scheduler's behaviour on such volumes, and the
+class's reclaimPolicy is checked on the applied StorageClass rather than on a provisioned disk.
 
 Skipped unless STACKCTL_CLUSTER_TESTS=1 or STACKCTL_KUBECONFIG is set (see conftest.py).
 """
@@ -74,6 +82,8 @@ def test_every_object_is_applied_server_side_without_warnings(kubectl, stack):
     assert stack.of_kind("Deployment") and stack.of_kind("PersistentVolumeClaim")
     kinds = {o["kind"] for o in stack.objects}
     assert {"VaultConnection", "VaultAuth", "VaultStaticSecret", "SecretStore", "ExternalSecret"} <= kinds
+    # among them every NetworkPolicy (issue 14, item 4), the StorageClass and the edge Certificate
+    assert {"NetworkPolicy", "StorageClass", "Certificate"} <= kinds, sorted(kinds)
     for proc in stack.applies:
         assert proc.returncode == 0, f"apply failed:\n{proc.stdout}\n{proc.stderr}"
         assert_no_warnings(proc, f"server-side apply of {stack.name}")
@@ -104,24 +114,131 @@ def test_every_deployment_rolls_out_with_ready_pods(kubectl, stack):
             assert _is_ready(pod), pod["status"]
 
 
-def test_every_claim_binds_to_a_volume_of_the_default_class(kubectl, stack):
-    default_classes = [
-        sc["metadata"]["name"] for sc in kubectl.json("storageclass")["items"]
-        if sc["metadata"].get("annotations", {}).get("storageclass.kubernetes.io/is-default-class") == "true"
-    ]
-    assert len(default_classes) == 1, default_classes
-    for claim in stack.of_kind("PersistentVolumeClaim"):
+def _not_kept(rendered: Any, stored: Any, path: str = "spec") -> list[str]:
+    """Where `stored` lost or changed what `rendered` says; fields the server only added (defaults) are fine."""
+    if isinstance(rendered, dict) and isinstance(stored, dict):
+        return [p for key, value in rendered.items()
+                for p in (_not_kept(value, stored[key], f"{path}.{key}") if key in stored else [f"{path}.{key}"])]
+    if isinstance(rendered, list) and isinstance(stored, list) and len(rendered) == len(stored):
+        return [p for i, (r, s) in enumerate(zip(rendered, stored)) for p in _not_kept(r, s, f"{path}[{i}]")]
+    return [] if rendered == stored else [f"{path}: rendered {rendered!r}, stored {stored!r}"]
+
+
+def test_every_network_policy_is_accepted_and_stored_as_rendered(kubectl, stack):
+    """Issue 14, item 4: each NetworkPolicy of the stack is admitted by the API server (the apply
+    test shows it applied with no warning) and stored with every rendered field intact, not
+    silently dropped or rewritten; every namespace the stack owns has its default-deny."""
+    policies = stack.of_kind("NetworkPolicy")
+    deny = {p["metadata"]["namespace"] for p in policies if p["metadata"]["name"] == "default-deny"}
+    assert deny == set(stack.namespaces), f"namespaces without default-deny: {sorted(set(stack.namespaces) - deny)}"
+    live = _live(kubectl, stack)
+    for policy in policies:
+        stored = live[_key(policy)]
+        assert not _not_kept(policy["spec"], stored["spec"]), (_key(policy), _not_kept(policy["spec"], stored["spec"]))
+        assert stored["metadata"]["labels"] == policy["metadata"]["labels"], _key(policy)
+
+
+def _storage_class(stack: AppliedStack, name: str) -> dict:
+    """The rendered StorageClass `name`: the stacks create every class their claims name."""
+    rendered = [c for c in stack.of_kind("StorageClass") if c["metadata"]["name"] == name]
+    assert rendered, f"a claim names StorageClass {name!r}, which the {stack.name} stack does not create"
+    return rendered[0]
+
+
+def test_every_claim_binds_to_a_volume_of_the_class_it_names(kubectl, stack):
+    """Each claim names a class the stack creates; on the server that class retains its volumes
+    (reclaimPolicy Retain) and binds at the first consumer, and the claim binds to a PV of that
+    class that retains too. The PVs are the local cluster's static pool: static provisioning
+    stands in for Azure Disk CSI, which would create one disk per claim with the class's policy."""
+    claims = stack.of_kind("PersistentVolumeClaim")
+    assert claims
+    for claim in claims:
         meta = claim["metadata"]
-        assert "storageClassName" not in claim["spec"], "rendered claims rely on the default class"
+        class_name = claim["spec"].get("storageClassName")
+        assert class_name, f"claim {meta['namespace']}/{meta['name']} names no class: it would get the default's"
+        rendered_class = _storage_class(stack, class_name)
+        live_class = kubectl.json("storageclass", class_name)
+        for field in ("provisioner", "reclaimPolicy", "volumeBindingMode", "parameters"):
+            assert live_class.get(field) == rendered_class.get(field), (class_name, field, live_class.get(field))
+        assert live_class["reclaimPolicy"] == "Retain", live_class
+        assert live_class["volumeBindingMode"] == "WaitForFirstConsumer", live_class
+
         kubectl("wait", "--for=jsonpath={.status.phase}=Bound", f"pvc/{meta['name']}",
                 "-n", meta["namespace"], "--timeout=60s")
         live = kubectl.json("pvc", meta["name"], "-n", meta["namespace"])
-        assert live["spec"]["storageClassName"] == default_classes[0]
+        assert live["spec"]["storageClassName"] == class_name
         assert live["spec"]["accessModes"] == claim["spec"]["accessModes"]
         pv = kubectl.json("pv", live["spec"]["volumeName"])
+        assert pv["spec"]["storageClassName"] == class_name, pv["spec"]
+        assert pv["spec"]["persistentVolumeReclaimPolicy"] == live_class["reclaimPolicy"], pv["spec"]
         assert pv["spec"]["claimRef"]["name"] == meta["name"]
         assert pv["spec"]["claimRef"]["namespace"] == meta["namespace"]
+        assert pv["spec"]["claimRef"]["uid"] == live["metadata"]["uid"]
         assert pv["status"]["phase"] == "Bound"
+
+
+RETAIN_PROBE_IMAGE = "registry.example/retain-probe@sha256:" + "0" * 64
+
+
+@pytest.mark.parametrize("deleted", ["claim", "namespace"])
+def test_a_deleted_claim_leaves_its_volume_released_not_deleted(kubectl, stack, deleted):
+    """Issue 16: `kubectl delete pvc`, or deleting the namespace, must not delete the disk. Copies
+    of the stack's claims (same spec, so the class it creates) are mounted by one pod in a
+    namespace of their own, bound, then the claims are deleted (`claim`: the pod, then the claims;
+    `namespace`: the whole namespace). Each volume must stay, same uid, Released, still holding
+    the deleted claim's reference, Retain. The volumes are the local pool's: static provisioning
+    stands in for Azure Disk CSI, whose disk would follow the PV's reclaimPolicy the same way."""
+    ns = f"{stack.name}-retain-probe-{deleted}"
+    claims = stack.of_kind("PersistentVolumeClaim")
+    copies = [{"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+               "metadata": {"name": c["metadata"]["name"], "namespace": ns}, "spec": c["spec"]} for c in claims]
+    volumes = [{"name": f"claim-{i}", "persistentVolumeClaim": {"claimName": c["metadata"]["name"]}}
+               for i, c in enumerate(claims)]
+    consumer = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "consumer", "namespace": ns},
+                "spec": {"containers": [{"name": "c", "image": RETAIN_PROBE_IMAGE,
+                                         "volumeMounts": [{"name": v["name"], "mountPath": f"/{v['name']}"}
+                                                          for v in volumes]}],
+                         "volumes": volumes}}
+    kubectl("create", "namespace", ns)
+    released: list[str] = []
+    try:
+        kubectl("apply", "--server-side", f"--field-manager={FIELD_MANAGER}", "-f", "-",
+                input=json.dumps({"apiVersion": "v1", "kind": "List", "items": [*copies, consumer]}))
+        kubectl("wait", "--for=jsonpath={.status.phase}=Bound", "pvc", "--all", "-n", ns, "--timeout=60s")
+        bound = {c["metadata"]["name"]: c for c in kubectl.json("pvc", "-n", ns)["items"]}
+        assert set(bound) == {c["metadata"]["name"] for c in claims}
+        before = {name: kubectl.json("pv", c["spec"]["volumeName"]) for name, c in bound.items()}
+        for name, pv in before.items():
+            class_name = bound[name]["spec"]["storageClassName"]
+            assert kubectl.json("storageclass", class_name)["reclaimPolicy"] == "Retain", class_name
+            assert pv["spec"]["storageClassName"] == class_name, pv["spec"]
+            assert pv["spec"]["persistentVolumeReclaimPolicy"] == "Retain", pv["spec"]
+
+        if deleted == "claim":
+            kubectl("delete", "pod", "consumer", "-n", ns, "--wait=true", "--timeout=60s", timeout=120)
+            kubectl("delete", "pvc", "--all", "-n", ns, "--wait=true", "--timeout=60s", timeout=120)
+        else:
+            kubectl("delete", "namespace", ns, "--wait=true", "--timeout=120s", timeout=180)
+        for name, pv in before.items():
+            pv_name = pv["metadata"]["name"]
+
+            def current(pv_name: str = pv_name) -> dict | None:
+                got = kubectl("get", "pv", pv_name, "-o", "json", "--ignore-not-found")
+                return json.loads(got.stdout) if got.stdout.strip() else None
+
+            after = _poll(f"PersistentVolume {pv_name} of deleted claim {ns}/{name} no longer Bound", current,
+                          lambda v: v is None or v.get("status", {}).get("phase") != "Bound")
+            assert after is not None, f"PersistentVolume {pv_name} was deleted with its claim {ns}/{name}"
+            released.append(pv_name)
+            assert after["metadata"]["uid"] == pv["metadata"]["uid"], f"{pv_name} was deleted and recreated"
+            assert after["metadata"].get("deletionTimestamp") is None, f"{pv_name} is being deleted"
+            assert after["status"]["phase"] == "Released", (pv_name, after["status"])
+            assert after["spec"]["claimRef"]["uid"] == bound[name]["metadata"]["uid"], after["spec"]["claimRef"]
+            assert after["spec"]["persistentVolumeReclaimPolicy"] == "Retain"
+    finally:
+        kubectl("delete", "namespace", ns, "--ignore-not-found", "--wait=true", "--timeout=120s", timeout=180)
+        for pv_name in released:  # back to the pool: with Retain, nothing else makes them Available
+            kubectl("patch", "pv", pv_name, "--type=json", "-p", '[{"op": "remove", "path": "/spec/claimRef"}]')
 
 
 def test_reapplying_the_stack_changes_nothing(kubectl, stack):

@@ -6,10 +6,14 @@ the engine is built; otherwise every test here is skipped and the run ends
 with ONE line saying why and how to build it. STACKCTL_E2E=0 skips them too.
 
 The cluster: STACKCTL_KUBECONFIG if set (used as is, never stopped; it needs
-nodes that make pods Ready, e.g. kwok, and a default StorageClass whose
-claims bind at once), else `scripts/local-cluster up` for the session (its
-own state directory and ports, so it never collides with a cluster another
-suite started) and `down` at the end.
+nodes that make pods Ready, e.g. kwok, and Available PersistentVolumes of
+the class the single writers' claims name, `platform-retain-zrs`, with no
+StorageClass of that name: the program creates it), else
+`scripts/local-cluster up` for the session (its own state directory and
+ports, so it never collides with a cluster another suite started) and `down`
+at the end. That class is Azure Disk CSI, which cannot run here: static
+provisioning stands in for it (`up` pre-creates Retain PVs of the class;
+STACKCTL_CLUSTER_STORAGE_CLASSES in scripts/local-cluster).
 
 Run them with:  .venv/bin/python -m pytest -q tests/e2e
 """

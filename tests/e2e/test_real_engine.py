@@ -25,10 +25,18 @@ stacks, including the VaultStaticSecret/ExternalSecret custom resources
 (CRDs from scripts/generate-crds), is created on the API server for real.
 Pods become Ready through kwok (no kubelet, no image pulls) and Ingresses get
 their address from a stand-in controller (conftest `ingress_controller`).
+
+Storage: the program creates the StorageClass `platform-retain-zrs` (Azure
+Disk CSI, reclaimPolicy Retain, WaitForFirstConsumer) and the single writers'
+claims name it. Azure Disk CSI cannot run here; static provisioning stands in
+for it: `scripts/local-cluster up` pre-creates Retain PersistentVolumes of
+that class (not the class itself, which `pulumi up` creates), and the
+scheduler binds each claim to one when the first pod mounting it is placed.
 """
 from __future__ import annotations
 
 import hashlib
+import re
 import subprocess
 import sys
 import time
@@ -48,6 +56,7 @@ CLAIMS = {"sol": "sol-data", "forge": "forge-data", "chat": "chat-history"}
 # engine wraps long lines).
 REPLACE_PROTECTED = "as it is currently marked for protection"
 DELETE_PROTECTED = "cannot be deleted because it is protected"
+PROTECTED_URN = re.compile(r'resource "(urn:pulumi:[^"]+)" ' + DELETE_PROTECTED)
 
 
 def flat(text: str) -> str:
@@ -92,6 +101,12 @@ def app_image(obj: dict) -> str:
     return spec["containers"][0]["image"]
 
 
+def claim_class(project: Project, stack: str, service: str) -> str:
+    """The StorageClass the stack file names for the service's claim."""
+    doc = yaml.safe_load(project.stack_file(stack).read_text())
+    return doc["config"]["platform:services"][service]["data"]["storageClass"]
+
+
 def assert_stack_on_cluster(kubectl, project: Project, stack: str) -> None:
     want = images(project, stack)
     for service, namespace in SERVICES.items():
@@ -105,7 +120,12 @@ def assert_stack_on_cluster(kubectl, project: Project, stack: str) -> None:
         assert [app_image(p) for p in pods] == [want[service]]
         claim = wait_for(lambda: (c := kubectl.json("pvc", CLAIMS[service], "-n", namespace))
                          ["status"].get("phase") == "Bound" and c, f"claim {CLAIMS[service]} Bound")
-        assert claim["spec"]["volumeName"]
+        # bound to a volume of the class it names, which retains (a static PV standing in for an Azure disk)
+        class_name = claim_class(project, stack, service)
+        assert claim["spec"]["storageClassName"] == class_name, claim["spec"]
+        assert kubectl.json("storageclass", class_name)["reclaimPolicy"] == "Retain"
+        pv = kubectl.json("pv", claim["spec"]["volumeName"])
+        assert pv["spec"]["storageClassName"] == class_name and pv["spec"]["persistentVolumeReclaimPolicy"] == "Retain"
     assert kubectl.json("vaultstaticsecret", "sol-secrets", "-n", "matrix")["spec"]["path"] == "sol"
     assert kubectl.json("externalsecret", "-n", "forge")["items"], "forge's ExternalSecret"
     assert {i["metadata"]["name"] for i in kubectl.json("ingress", "-A")["items"]}, "the routing Ingresses"
@@ -239,16 +259,24 @@ def test_bad_config_fails_preview_with_the_programs_message(project: Project):
 
 
 def test_destroy_is_refused_while_claims_are_protected(project: Project, kubectl):
-    before = [r["urn"] for r in project.state("staging")]
+    """The engine refuses each protected resource its delete walk reaches: always the three
+    claims (nothing depends on them); what waits for a refused one to go (the claim's namespace,
+    the StorageClass it names, both protected too) is not reached, so not every protected
+    resource is named. Nothing is deleted, from the state or the cluster."""
+    state = project.state("staging")
+    before = [r["urn"] for r in state]
+    protected = {r["urn"] for r in state if r.get("protect")}
     result = project.pulumi("destroy", "--yes", stack="staging", check=False)
     assert result.returncode != 0, result.describe()
-    assert flat(result.output).count(DELETE_PROTECTED) == 3, result.describe()  # the three claims
+    refused = set(PROTECTED_URN.findall(flat(result.output)))
+    assert refused and refused <= protected, (sorted(refused - protected), result.describe())
     for claim in ("sol-data-claim", "forge-data-claim", "chat-data-claim"):
         assert f"PersistentVolumeClaim::{claim}\" cannot be deleted" in flat(result.output)
     assert [r["urn"] for r in project.state("staging")] == before, "destroy deleted something from the state"
     for service, namespace in SERVICES.items():
         assert kubectl.exists("deployment", service, "-n", namespace), f"destroy deleted {service}"
         assert kubectl.exists("pvc", CLAIMS[service], "-n", namespace)
+    assert kubectl.exists("storageclass", claim_class(project, "staging", "sol"))
 
 
 # --------------------------------------------------------------------------- prod
@@ -277,13 +305,29 @@ def test_provenance_gate_refuses_a_digest_staging_never_ran(project: Project):
     no_traceback(result)
 
 
-def _clear_staging_from_cluster(kubectl) -> None:
-    """Both stacks use the same namespace names: remove staging's objects out of band.
+def _clear_staging_from_cluster(kubectl, project: Project) -> None:
+    """Both stacks use the same names: remove staging's objects out of band.
 
-    Staging's Pulumi state is kept (the prod gate reads its outputs); it is
-    stale from here on, which nothing below relies on.
+    Its namespaces (and so everything in them) and its cluster-scoped objects
+    (the StorageClass), as staging's state lists them: prod, on a cluster of
+    its own in reality, creates the same ones. Staging's Pulumi state is kept
+    (the prod gate reads its outputs); it is stale from here on, which nothing
+    below relies on.
     """
-    kubectl("delete", "namespace", *SERVICES.values(), "--wait=true", "--timeout=300s", timeout=360)
+    namespaces, cluster_scoped = [], []
+    for resource in project.state("staging"):
+        outputs = resource.get("outputs") or {}
+        meta = outputs.get("metadata") or {}
+        if not resource["type"].startswith("kubernetes:") or "kind" not in outputs or meta.get("namespace"):
+            continue
+        if outputs["kind"] == "Namespace":
+            namespaces.append(meta["name"])
+        else:
+            cluster_scoped.append(f"{outputs['kind'].lower()}/{meta['name']}")
+    assert set(SERVICES.values()) <= set(namespaces), namespaces
+    assert "storageclass/platform-retain-zrs" in cluster_scoped, cluster_scoped
+    kubectl("delete", "namespace", *namespaces, "--wait=true", "--timeout=300s", timeout=360)
+    kubectl("delete", *cluster_scoped, "--wait=true", "--timeout=120s", timeout=180)
     for pv in kubectl.json("pv")["items"]:
         if pv.get("status", {}).get("phase") == "Released":  # reclaimPolicy Retain: make it Available again
             kubectl("patch", "pv", pv["metadata"]["name"], "--type=json",
@@ -291,7 +335,7 @@ def _clear_staging_from_cluster(kubectl) -> None:
 
 
 def test_prod_up_with_policy_pack(project: Project, kubectl, summary):
-    _clear_staging_from_cluster(kubectl)
+    _clear_staging_from_cluster(kubectl, project)
     result = project.pulumi("up", "--yes", stack="prod", policy=True)
     summary.append(f"e2e: pulumi up prod (policy pack, from empty): {result.seconds:.0f}s")
     no_traceback(result)
