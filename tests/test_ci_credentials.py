@@ -284,7 +284,8 @@ def test_pull_request_jobs_log_in_only_as_the_preview_identities():
             if uses(step, "azure/login"):
                 logins += 1
                 assert step["with"]["client-id"] == PREVIEW_CLIENT_ID, \
-                    f"{here}: a pull request logs in to Azure as the reader, {PREVIEW_CLIENT_ID}, not {step['with']['client-id']!r}"
+                    f"{here}: a pull request logs in to Azure as the reader, {PREVIEW_CLIENT_ID}, " \
+                    f"not {step['with']['client-id']!r}"
             if uses(step, "hashicorp/vault-action"):
                 logins += 1
                 assert step["with"]["role"] == PREVIEW_VAULT_ROLE, \
@@ -361,7 +362,8 @@ def test_contents_write_only_for_the_manual_promotion_branch():
 
 # --- stack secrets ----------------------------------------------------------------
 
-KEY_VAULT_URL = re.compile(r"^azurekeyvault://(?P<vault>[a-z][a-z0-9-]{1,22}[a-z0-9])\.vault\.azure\.net/keys/(?P<key>[A-Za-z0-9-]+)$")
+KEY_VAULT_URL = re.compile(
+    r"^azurekeyvault://(?P<vault>[a-z][a-z0-9-]{1,22}[a-z0-9])\.vault\.azure\.net/keys/(?P<key>[A-Za-z0-9-]+)$")
 
 
 def stack_file(stack: str) -> dict[str, Any]:
@@ -474,9 +476,15 @@ def test_role_assignment_condition_covers_the_roles_the_program_assigns():
     condition = re.search(r'^ *CONDITION="(?P<condition>[^"]+)"', runbook(), re.M)
     assert condition, "docs/ci-credentials.md: the CONDITION of the deploy identity's role assignment writer"
     guid = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
-    in_condition = set(re.findall(guid, condition["condition"]))
+    # One clause for roleAssignments/write (@Request), one for roleAssignments/delete (@Resource).
+    clauses = re.findall(r"(@Request|@Resource)\[Microsoft\.Authorization/roleAssignments:RoleDefinitionId\] "
+                         r"ForAnyOfAnyValues:GuidEquals \{([^}]*)\}", condition["condition"])
+    assert sorted(source for source, _ in clauses) == ["@Request", "@Resource"], \
+        f"the condition must constrain both creating (@Request) and deleting (@Resource) assignments: {clauses}"
     assigned = {m for path in (ROOT / "components").glob("*.py")
                 for m in re.findall(rf'^[A-Z_]+_ROLE = "({guid})"', path.read_text(encoding="utf-8"), re.M)}
     assert assigned, "components/: no role definition constants (*_ROLE = \"<guid>\") found"
-    assert in_condition == assigned, \
-        f"the deploy identity may assign {sorted(in_condition)}, the program assigns {sorted(assigned)}"
+    for source, guids in clauses:
+        in_clause = set(re.findall(guid, guids))
+        assert in_clause == assigned, \
+            f"{source}: the deploy identity may assign {sorted(in_clause)}, the program assigns {sorted(assigned)}"
