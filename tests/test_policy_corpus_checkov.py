@@ -28,6 +28,7 @@ PROD = json.loads((ROOT / "policies" / "config" / "prod.json").read_text())
 NO_OPTIONS_IN_YAML = {"persistent-volume-claim-protected": "disabled"}
 
 CHECKOV_SCOPE = {
+    "CKV_K8S_8": "single-writer-liveness-probe",  # liveness probe (the pack: single writers, which must be restarted when hung)
     "CKV_K8S_10": "container-resources",          # CPU requests
     "CKV_K8S_12": "container-resources",          # memory requests
     "CKV_K8S_13": "container-resources",          # memory limits
