@@ -73,3 +73,16 @@ def apply_args(*files: Path) -> list[str]:
     for f in files:
         args += ["-f", str(f)]
     return args
+
+
+@dataclass
+class PendingRender:
+    """A `stackctl render` started in the background; `result()` waits for it and returns its directory."""
+
+    proc: subprocess.Popen
+    out: Path
+
+    def result(self) -> Path:
+        output, _ = self.proc.communicate(timeout=300)
+        assert self.proc.returncode == 0, f"stackctl render failed:\n{output}"
+        return self.out

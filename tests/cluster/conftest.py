@@ -24,13 +24,12 @@ import os
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import yaml
 from cluster_support import (
-    FIELD_MANAGER, AppliedStack, Kubectl, apply_args, assert_no_warnings, kubernetes_files,
+    FIELD_MANAGER, AppliedStack, Kubectl, PendingRender, apply_args, assert_no_warnings, kubernetes_files,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -104,18 +103,7 @@ def renders(tmp_path_factory) -> dict[str, Path]:
     """Fresh renders of both stacks, started before the cluster so they overlap with `up`."""
     base = tmp_path_factory.mktemp("cluster-render")
     jobs = {stack: (_render(stack, base / stack), base / stack) for stack in STACKS}
-    return {stack: _Pending(proc, out) for stack, (proc, out) in jobs.items()}
-
-
-@dataclass
-class _Pending:
-    proc: subprocess.Popen
-    out: Path
-
-    def result(self) -> Path:
-        output, _ = self.proc.communicate(timeout=300)
-        assert self.proc.returncode == 0, f"stackctl render failed:\n{output}"
-        return self.out
+    return {stack: PendingRender(proc, out) for stack, (proc, out) in jobs.items()}
 
 
 @pytest.fixture(scope="session")

@@ -31,7 +31,7 @@ from typing import Any
 import pytest
 import yaml
 
-from cluster_support import Kubectl, apply_args, assert_no_warnings, kubernetes_files
+from cluster_support import Kubectl, PendingRender, apply_args, assert_no_warnings, kubernetes_files
 from stack_file_edits import edit_stack_file
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,19 +53,8 @@ def _gateway_api_stack_file(mode: str, target: Path) -> Path:
     return edit_stack_file(ROOT / "Pulumi.staging.yaml", target, edit)
 
 
-@dataclass
-class _Render:
-    proc: subprocess.Popen
-    out: Path
-
-    def result(self) -> Path:
-        output, _ = self.proc.communicate(timeout=300)
-        assert self.proc.returncode == 0, f"stackctl render failed:\n{output}"
-        return self.out
-
-
 @pytest.fixture(scope="session")
-def gateway_api_renders(tmp_path_factory) -> dict[str, _Render]:
+def gateway_api_renders(tmp_path_factory) -> dict[str, PendingRender]:
     """Both modes rendered in the background, started before the cluster so they overlap with `up`."""
     base = tmp_path_factory.mktemp("gateway-api-render")
     renders = {}
@@ -76,7 +65,7 @@ def gateway_api_renders(tmp_path_factory) -> dict[str, _Render]:
             [sys.executable, "-m", "stackctl", "render", "staging", "--out", str(out), "--config-file", str(stack_file)],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )
-        renders[mode] = _Render(proc, out)
+        renders[mode] = PendingRender(proc, out)
     return renders
 
 
