@@ -36,6 +36,13 @@ from . import (
     persistent_volume_claim_retained,
     persistent_volume_claim_storage_class,
     pod_security_restricted,
+    rbac_no_cluster_admin_binding,
+    rbac_no_cluster_wide_secret_reads,
+    rbac_no_default_service_account_binding,
+    rbac_no_pod_creation,
+    rbac_no_pod_exec_attach,
+    rbac_no_privilege_escalation_verbs,
+    rbac_no_wildcard,
     read_only_root_filesystem,
     replicated_deployment_availability,
     secret_key_coverage,
@@ -81,6 +88,14 @@ POLICIES = [
     gateway_listener_tls.POLICY,
     # Network
     service_type_cluster_ip.POLICY,
+    # RBAC
+    rbac_no_cluster_admin_binding.POLICY,
+    rbac_no_wildcard.POLICY,
+    rbac_no_pod_exec_attach.POLICY,
+    rbac_no_pod_creation.POLICY,
+    rbac_no_cluster_wide_secret_reads.POLICY,
+    rbac_no_privilege_escalation_verbs.POLICY,
+    rbac_no_default_service_account_binding.POLICY,
     # Azure
     aks_node_pool_autoscaling.POLICY,
     key_vault_rbac_authorization.POLICY,
