@@ -13,7 +13,7 @@ CORPUS = ROOT / "policies" / "corpus"
 
 def test_good_manifests_exit_zero(capsys):
     assert stackctl.main(["policy", "--manifests", str(CORPUS / "good")]) == 0
-    assert capsys.readouterr().out == "20 resources, 0 violations (0 mandatory)\n"
+    assert capsys.readouterr().out == "28 resources, 0 violations (0 mandatory)\n"
 
 
 def test_bad_manifest_prints_the_table_and_exits_one(tmp_path, capsys):
