@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from . import (
     aks_node_pool_autoscaling,
+    autoscaler_target_exists,
     container_resources,
     cron_job_concurrency,
     external_secret_api_version,
@@ -37,6 +38,7 @@ from . import (
     persistent_volume_claim_storage_class,
     pod_disruption_budget_allows_eviction,
     pod_security_restricted,
+    probe_port_declared,
     rbac_no_cluster_admin_binding,
     rbac_no_cluster_wide_secret_reads,
     rbac_no_default_service_account_binding,
@@ -47,8 +49,10 @@ from . import (
     read_only_root_filesystem,
     replicated_deployment_availability,
     replicated_workload_readiness_probe,
+    route_backend_exists,
     secret_key_coverage,
     service_account_token_not_mounted,
+    service_selects_pods,
     service_type_cluster_ip,
     single_writer_deployment,
     single_writer_liveness_probe,
@@ -72,6 +76,7 @@ POLICIES = [
     service_account_token_not_mounted.POLICY,
     no_literal_secret_values.POLICY,
     not_default_namespace.POLICY,
+    probe_port_declared.POLICY,
     # Storage
     persistent_volume_claim_access_mode.POLICY,
     persistent_volume_claim_storage_class.POLICY,
@@ -120,4 +125,8 @@ POLICIES = [
     http_route_parent_gateway.POLICY,
     # Stack rules: network
     namespace_default_deny.POLICY,
+    # Stack rules: references between the objects of one scan
+    service_selects_pods.POLICY,
+    route_backend_exists.POLICY,
+    autoscaler_target_exists.POLICY,
 ]
