@@ -32,6 +32,7 @@ VERBS = {
     "policy": "stackctl.policy",
     "bench": "stackctl.bench",
     "drift": "stackctl.drift",
+    "verify": "stackctl.verify",
 }
 
 
