@@ -33,6 +33,7 @@ VERBS = {
     "bench": "stackctl.bench",
     "drift": "stackctl.drift",
     "verify": "stackctl.verify",
+    "risk": "stackctl.risk",
 }
 
 
