@@ -359,3 +359,37 @@ def test_a_verification_of_another_stack_or_digest_does_not_count(scratch):
     record_verification(scratch, {"sol": digests()["sol"]}, ENDED + timedelta(minutes=5), ENDED)
     log = read_records(record_path(scratch, "staging"))
     assert len(verification_problems(log, [("sol", SOL_NEXT)], "staging", ENDED, "r")) == 1
+
+
+# --- reading the state through the Automation API -----------------------------------
+
+def test_automation_api_history_and_outputs_take_the_cli_json_shape():
+    from pulumi.automation import OutputValue, UpdateSummary
+
+    from stackctl.stack_state import history_as_cli_json, outputs_as_cli_json
+
+    summary = UpdateSummary(kind="update", start_time=datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc),
+                            message="", environment={}, config={}, result="succeeded",
+                            end_time=datetime(2026, 11, 20, 10, 2, tzinfo=timezone.utc), version=7)
+    history = history_as_cli_json([summary])
+    assert history == [{"kind": "update", "startTime": "2026-11-20T10:00:00.000Z", "result": "succeeded",
+                        "message": "", "endTime": "2026-11-20T10:02:00.000Z", "version": 7}]
+    # The same history read by verify's update check and by promote's soak gate.
+    from stackctl.verify import staging_update_check
+
+    check, version, ended = staging_update_check(history, "--read-state")
+    assert (check.result, version, ended) == ("passed", 7, ENDED)
+    outputs = outputs_as_cli_json({"releaseDigests": OutputValue({"sol": SOL_NEXT}, False),
+                                   "token": OutputValue("s3cret", True)})
+    assert outputs == {"releaseDigests": {"sol": SOL_NEXT}, "token": "[secret]"}
+
+
+def test_read_state_without_a_pulumi_cli_is_bad_input_naming_the_file_flags(tmp_path, monkeypatch):
+    from stackctl.errors import BadInput
+    from stackctl.stack_state import read_stack_state
+
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(BadInput) as caught:
+        read_stack_state("staging", ROOT)
+    assert str(caught.value).startswith("--read-state: 'staging' (needs the pulumi CLI on PATH")
+    assert "--verify-against and --history" in str(caught.value)
