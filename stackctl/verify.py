@@ -19,7 +19,10 @@ release before (memQL's 8-pass, 0-fail, 2-skip run). The checks:
 
 The live objects come from the cluster (`--kubectl`, the current kubeconfig
 context or `--context`) or from a file of kubectl JSON (`--live`, for CI and
-tests; a Job smoke check then fails, as it cannot run). The update comes from
+tests; a Job smoke check then fails, as it cannot run). Only Secret key
+names are compared, and `--kubectl` drops the values as it reads them; for a
+`--live` file, blank them before saving (`jq '(.items[] | select(.kind ==
+"Secret") | .data) |= map_values("")'`). The update comes from
 `--history FILE` (`pulumi stack history --json`) or `--read-state` (the
 Automation API). The record (the update, the digests, every check's result,
 the time) is appended to `releases/<stack>-verifications.yaml`, atomically,
