@@ -70,6 +70,7 @@ def test_verify_fails_on_unsynced_secrets_then_passes_once_synced(kubectl, stack
     green = _verify(kubectl, tmp_path)
     assert green.returncode == 0, green.stdout + green.stderr
     assert ", 0 failed, 0 skipped" in green.stdout
+    print(f"\nred: {red.stdout.splitlines()[-1]}\ngreen: {green.stdout.splitlines()[-1]}")
     assert [record.result for record in read_records(tmp_path / "records.yaml").verifications] == \
         ["failed", "passed"]
 
