@@ -17,7 +17,6 @@ import pytest
 
 from components.config_model import ConfigError
 from components.smoke_check import SmokeCheckJob, SmokeCheckSpec
-from components.workload_kinds import WORKLOAD_KINDS as _unused  # noqa: F401 - the models import in order
 from stackctl.promote import PromotionRefused, promote_release
 from stackctl.verification_record import read_records, record_path, verification_problems
 from stackctl.verify import (
