@@ -34,6 +34,7 @@ VERBS = {
     "drift": "stackctl.drift",
     "verify": "stackctl.verify",
     "risk": "stackctl.risk",
+    "local": "stackctl.local",
 }
 
 
