@@ -4,8 +4,10 @@ PATH is one file or a directory searched recursively for `.yaml`, `.yml` and
 `.json` files. Multi-document YAML, empty documents and `kind: List` (what
 `kubectl get -o yaml|json` prints) are understood. Documents that are not
 Kubernetes objects are skipped and reported as skipped, never flagged:
-Helm's `Chart.yaml` and `values.yaml`, kustomize's `kustomization.yaml`, a
-render's `outputs.yaml`. A file that does not parse (an unrendered Helm
+Helm's `Chart.yaml` and `values.yaml`, kustomize's `kustomization.yaml`.
+A directory `stackctl render` wrote also has its Azure and Vault summaries
+read (`.stackctl/cloud/*`, no suffix so that kubectl skips them), so the
+pack's cloud policies see them too; its stack outputs are not resources. A file that does not parse (an unrendered Helm
 template, a tab-indented file) is bad input, reported as `file:line: reason`:
 it was not checked, so a clean result would be a lie.
 """
@@ -130,6 +132,10 @@ def scan_manifests(path: Path) -> ManifestScan:
         files, base = [path], path.parent
     else:
         raise FileNotFoundError(path)
+    if path.is_dir():
+        from stackctl.render import CLOUD_DIRECTORY
+
+        files += sorted(summary for summary in (path / CLOUD_DIRECTORY).glob("*") if summary.is_file())
     for file in files:
         scan.files += 1
         _read_file(scan, file, str(file.relative_to(base)) if file != path else str(path))

@@ -10,11 +10,11 @@ the single table of values that may legitimately vary by environment.
 
 A resource is identified by (apiVersion, kind, namespace, name) for Kubernetes
 objects and by (type, name) for the summaries of other resources
-(`cloud/*.yaml`), read from each file's content, not its file name. Lists whose
+(`.stackctl/cloud/*`), read from each file's content, not its file name. Lists whose
 items all carry a unique `name` (containers, env, volumes, ...) are matched by
 name rather than position, so one added item is reported once.
 
-Left out on purpose: stack outputs (`outputs.yaml`) are not resources and are
+Left out on purpose: stack outputs (`.stackctl/outputs`) are not resources and are
 not compared; structural differences are never allowed except where an
 allowlist entry says a key may be absent on one side; and this is a
 comparison of what the program would register, not of live state.
@@ -255,17 +255,23 @@ def resource_id(document: Any, source: Path) -> ResourceId:
 
 
 def load_rendered(directory: Path) -> dict[ResourceId, dict]:
-    """Every resource rendered under `directory`, by identity. `outputs.yaml` at the top is skipped."""
+    """Every resource rendered under `directory`, by identity: the manifests and `.stackctl/cloud/` summaries.
+
+    The stack outputs (`.stackctl/outputs`) are not resources and are skipped.
+    """
+    from stackctl.render import CLOUD_DIRECTORY
+
     directory = Path(directory)
     if not directory.is_dir():
         raise RenderedFilesError(f"{directory}: not a directory of rendered files")
     resources: dict[ResourceId, dict] = {}
     sources: dict[ResourceId, Path] = {}
-    files = sorted(path for pattern in ("*.yaml", "*.yml") for path in directory.rglob(pattern))
+    manifests = (path for pattern in ("*.yaml", "*.yml") for path in directory.rglob(pattern)
+                 if not path.relative_to(directory).parts[0].startswith("."))
+    summaries = (path for path in (directory / CLOUD_DIRECTORY).glob("*") if path.is_file())
+    files = sorted([*manifests, *summaries])
     for path in files:
         relative = path.relative_to(directory)
-        if relative == Path("outputs.yaml"):
-            continue
         try:
             documents = [document for document in yaml.safe_load_all(path.read_text(encoding="utf-8"))
                          if document is not None]
@@ -478,8 +484,6 @@ def add_parser(subparsers) -> None:
     )
     parser.add_argument("stack_a", metavar="STACK_A", type=stack_name, help="first stack, e.g. staging")
     parser.add_argument("stack_b", metavar="STACK_B", type=stack_name, help="second stack, e.g. prod")
-    parser.add_argument("--root", type=Path, default=None,
-                        help="project directory holding Pulumi.<stack>.yaml. Default: this project.")
     parser.add_argument("--show-allowed", action="store_true",
                         help="also list the differences the allowlist permits, with the reason")
 

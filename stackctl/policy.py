@@ -37,8 +37,6 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--manifests", type=Path, metavar="PATH",
                         help="evaluate the Kubernetes YAML/JSON in PATH (a file, or a directory searched "
                              "recursively) instead")
-    parser.add_argument("--root", type=Path, metavar="DIR", default=None,
-                        help="project root whose __main__.py and Pulumi.STACK.yaml to run (default: this repository)")
     parser.add_argument("--config", type=Path, metavar="FILE",
                         help="policy config (default: policies/config/STACK.json; none for --manifests without STACK)")
 

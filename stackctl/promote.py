@@ -915,7 +915,6 @@ def add_parser(subparsers) -> None:
                              "and written into the commit message")
     parser.add_argument("--allow-dirty", action="store_true",
                         help="promote even if the target stack file has uncommitted changes in git")
-    parser.add_argument("--root", type=Path, default=None, help="directory of the Pulumi.<stack>.yaml files. Default: cwd.")
     parser.add_argument("--commit-message-file", type=Path, default=None,
                         help="also write the commit message to this file (for automation). Default: print only.")
 

@@ -88,7 +88,7 @@ def staging_resources() -> dict[str, dict]:
         "matrix/Deployment-sol.yaml": deployment(),
         "matrix/PersistentVolumeClaim-sol-data.yaml": claim(),
         "matrix/Ingress-sol.yaml": ingress(),
-        "cloud/azure-native-containerservice-AgentPool--workers.yaml": node_pool(),
+        ".stackctl/cloud/azure-native-containerservice-AgentPool--workers": node_pool(),
     }
 
 
@@ -97,7 +97,8 @@ def write_render(directory: Path, resources: dict[str, dict], outputs: dict | No
         path = directory / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(yaml.safe_dump(document, sort_keys=True))
-    (directory / "outputs.yaml").write_text(yaml.safe_dump(outputs or {"environment": directory.name}))
+    (directory / ".stackctl" / "outputs").parent.mkdir(parents=True, exist_ok=True)
+    (directory / ".stackctl" / "outputs").write_text(yaml.safe_dump(outputs or {"environment": directory.name}))
     return directory
 
 
@@ -132,7 +133,7 @@ def test_environment_values_are_allowed_differences(renders):
             "requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"memory": "2Gi"}}
         resources["matrix/PersistentVolumeClaim-sol-data.yaml"] = claim("50Gi")
         resources["matrix/Ingress-sol.yaml"] = ingress("sol.example.com")
-        resources["cloud/azure-native-containerservice-AgentPool--workers.yaml"] = node_pool(2, "Standard_D4s_v5")
+        resources[".stackctl/cloud/azure-native-containerservice-AgentPool--workers"] = node_pool(2, "Standard_D4s_v5")
 
     prod_dir = prod(to_prod)
     assert compare_rendered(staging, prod_dir) == []
@@ -170,7 +171,7 @@ def test_identity_comes_from_content_not_file_names(renders):
 def test_stack_outputs_are_not_resources(renders, tmp_path):
     staging, prod = renders
     prod_dir = prod()
-    (prod_dir / "outputs.yaml").write_text("environment: prod\nreleaseDigests: {sol: x}\n")
+    (prod_dir / ".stackctl" / "outputs").write_text("environment: prod\nreleaseDigests: {sol: x}\n")
     assert compare_rendered(staging, prod_dir) == []
 
 
@@ -237,7 +238,7 @@ def test_an_allowed_path_on_another_kind_is_still_a_finding(renders):
 
     def edit(resources):
         resources["matrix/PersistentVolumeClaim-sol-data.yaml"]["metadata"]["annotations"] = {"x": "y"}
-        resources["cloud/azure-native-containerservice-AgentPool--workers.yaml"]["inputs"]["mode"] = "System"
+        resources[".stackctl/cloud/azure-native-containerservice-AgentPool--workers"]["inputs"]["mode"] = "System"
 
     assert [str(difference) for difference in compare_rendered(staging, prod(edit))] == [
         'azure-native:containerservice:AgentPool workers: inputs.mode: "User" != "System"',
@@ -260,12 +261,12 @@ def test_a_key_allowed_to_be_absent(tmp_path):
     vault = {"type": "azure-native:keyvault:Vault", "name": "kv", "inputs": {"properties": {"sku": "standard"}}}
     strict = copy.deepcopy(vault)
     strict["inputs"]["properties"]["enablePurgeProtection"] = True
-    staging = write_render(tmp_path / "staging", {"cloud/kv.yaml": vault})
-    prod = write_render(tmp_path / "prod", {"cloud/kv.yaml": strict})
+    staging = write_render(tmp_path / "staging", {".stackctl/cloud/kv": vault})
+    prod = write_render(tmp_path / "prod", {".stackctl/cloud/kv": strict})
     assert compare_rendered(staging, prod) == []
     # Presence is allowed only where the entry says so.
     strict["inputs"]["properties"]["softDeleteRetentionInDays"] = 90
-    prod = write_render(tmp_path / "prod2", {"cloud/kv.yaml": strict})
+    prod = write_render(tmp_path / "prod2", {".stackctl/cloud/kv": strict})
     assert [str(difference) for difference in compare_rendered(staging, prod)] == [
         "azure-native:keyvault:Vault kv: inputs.properties.softDeleteRetentionInDays: <absent> != 90",
     ]
