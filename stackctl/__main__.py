@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 import traceback
 from pathlib import Path
 
 from stackctl.errors import (
     EXIT_BAD_INPUT,
+    EXIT_BROKEN_PIPE,
     EXIT_CODES_HELP,
     EXIT_INTERNAL_ERROR,
     EXIT_INTERRUPTED,
@@ -159,7 +161,13 @@ def main(argv: list[str] | None = None) -> int:
 
 def console_main() -> None:
     """The `stackctl` command (pyproject.toml's console script) and `python -m stackctl`."""
-    exit_code = main()
+    try:
+        exit_code = main()
+    except BrokenPipeError:
+        # The reader of stdout went away (`stackctl render staging --out - | head`): no traceback, and
+        # no second error when Python flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(EXIT_BROKEN_PIPE)
     # Only here, when the process is about to end: callers of main() in the
     # same process (tests) may still run programs on those loops.
     if "stackctl.render" in sys.modules:

@@ -30,6 +30,8 @@ class ManifestScan:
     """What a scan found: objects to check, documents skipped (with why), files that did not parse."""
 
     objects: list[Mapping[str, Any]] = field(default_factory=list)
+    # Where each of `objects` starts: (file, 1-based line), for file/line locations in reports (SARIF).
+    locations: list[tuple[Path, int]] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     unparsable: list[str] = field(default_factory=list)
     files: int = 0
@@ -51,11 +53,13 @@ def _is_kubernetes_object(document: Mapping[str, Any]) -> str:
     return ""
 
 
-def _add_document(scan: ManifestScan, label: str, document: Any) -> None:
+def _add_document(scan: ManifestScan, label: str, document: Any, source: Path = Path(), line: int = 1,
+                  node: Any = None) -> None:
     if document is None:
         return  # an empty document, between two `---`
     if isinstance(document, Mapping) and {"type", "name", "inputs"} <= set(document):
         scan.objects.append(document)  # a `stackctl render` summary of an Azure or Vault resource
+        scan.locations.append((source, line))
         return
     if not isinstance(document, Mapping):
         scan.skipped.append(f"{label}: a {type(document).__name__}, not a Kubernetes object")
@@ -66,14 +70,28 @@ def _add_document(scan: ManifestScan, label: str, document: Any) -> None:
         if not isinstance(items, list):
             scan.skipped.append(f"{label}: {kind} whose items is not a list")
             return
+        item_nodes = _list_item_nodes(node)
         for index, item in enumerate(items):
-            _add_document(scan, f"{label} items[{index}]", item)
+            item_node = item_nodes[index] if index < len(item_nodes) else None
+            _add_document(scan, f"{label} items[{index}]", item, source,
+                          item_node.start_mark.line + 1 if item_node is not None else line, item_node)
         return
     why_not = _is_kubernetes_object(document)
     if why_not:
         scan.skipped.append(f"{label}: {why_not}")
     else:
         scan.objects.append(document)
+        scan.locations.append((source, line))
+
+
+def _list_item_nodes(node: Any) -> list:
+    """The YAML nodes of a `kind: List` document's items, for their line numbers ([] when unknown)."""
+    if not isinstance(node, yaml.MappingNode):
+        return []
+    for key, value in node.value:
+        if isinstance(key, yaml.ScalarNode) and key.value == "items" and isinstance(value, yaml.SequenceNode):
+            return list(value.value)
+    return []
 
 
 def _mark(error: Exception) -> str:
@@ -92,7 +110,7 @@ def _read_file(scan: ManifestScan, path: Path, shown: str) -> None:
         return
     if path.suffix == ".json":
         try:
-            _add_document(scan, shown, json.loads(text) if text.strip() else None)
+            _add_document(scan, shown, json.loads(text) if text.strip() else None, path)
         except json.JSONDecodeError as error:
             scan.unparsable.append(f"{shown}:{error.lineno}: not valid JSON: {error.msg}")
         except RecursionError:
@@ -109,8 +127,13 @@ def _read_file(scan: ManifestScan, path: Path, shown: str) -> None:
     except (RecursionError, ValueError, OverflowError) as error:
         scan.unparsable.append(f"{shown}: not valid YAML: {type(error).__name__}: {error}")
         return
+    # The same text composed again, for the line each document starts on (parsing succeeded just above).
+    nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
     for index, document in enumerate(documents):
-        _add_document(scan, shown if len(documents) == 1 else f"{shown} (document {index + 1})", document)
+        node = nodes[index] if index < len(nodes) else None
+        line = node.start_mark.line + 1 if node is not None else 1
+        _add_document(scan, shown if len(documents) == 1 else f"{shown} (document {index + 1})", document,
+                      path, line, node)
 
 
 def _yaml_reason(error: yaml.YAMLError) -> str:

@@ -34,3 +34,9 @@ def print_json(verb: str, payload: Mapping[str, Any]) -> None:
 def plural(count: int, noun: str, plural_form: str = "") -> str:
     """`1 violation`, `2 violations`: counts in messages read as English."""
     return f"{count} {noun if count == 1 else (plural_form or noun + 's')}"
+
+
+def progress(message: str) -> None:
+    """One progress line on stderr, only when a person watches it (stderr is a terminal): logs stay clean."""
+    if sys.stderr.isatty():
+        print(message, file=sys.stderr, flush=True)

@@ -933,6 +933,8 @@ def run(args) -> int:
         for problem in refusal.problems:
             print(f"  {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    if getattr(args, "output", "text") == "json":
+        return _print_json(args, result)
     if not result.changes:
         components = ", ".join(sorted(args.only) if args.only else sorted(result.target.images))
         print(f"nothing to promote: {result.target.path.name} already pins what {args.source} pins "
@@ -955,4 +957,32 @@ def run(args) -> int:
             raise BadInput("--commit-message-file", args.commit_message_file,
                            f"cannot be written ({error.strerror}); {result.target.path.name} was "
                            f"{'written' if result.written else 'not written'}: copy the message above") from None
+    return 0
+
+
+def _print_json(args, result: PromotionResult) -> int:
+    """The promotion plan as one JSON object (stackctl/output_schemas/promote.schema.json)."""
+    from stackctl.output_formats import print_json
+
+    if result.changes and args.commit_message_file is not None:
+        try:
+            args.commit_message_file.write_text(result.commit_message, encoding="utf-8")
+        except OSError as error:
+            raise BadInput("--commit-message-file", args.commit_message_file,
+                           f"cannot be written ({error.strerror}); {result.target.path.name} was "
+                           f"{'written' if result.written else 'not written'}") from None
+    print_json("promote", {
+        "from": args.source,
+        "to": args.target,
+        "targetFile": str(result.target.path),
+        "ledger": result.target.ledger if result.ledger_diff else None,
+        "dryRun": bool(args.dry_run),
+        "written": bool(result.changes) and result.written,
+        "changes": [{"component": change.component, "oldImage": change.old_image, "newImage": change.new_image,
+                     "oldVersion": change.old_version, "newVersion": change.new_version}
+                    for change in result.changes],
+        "gateOverride": result.gate_override,
+        "diff": result.diff,
+        "commitMessage": result.commit_message,
+    })
     return 0

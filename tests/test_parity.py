@@ -349,7 +349,7 @@ def test_a_document_has_parity_with_itself_and_difference_counts_are_symmetric(s
 
 # --- the verb ----------------------------------------------------------------
 
-def run_verb(monkeypatch, capsys, staging_dir: Path, prod_dir: Path) -> tuple[int, str, str]:
+def run_verb(monkeypatch, capsys, staging_dir: Path, prod_dir: Path, output: str = "text") -> tuple[int, str, str]:
     import stackctl.render
 
     sources = {"staging": staging_dir, "prod": prod_dir}
@@ -358,7 +358,8 @@ def run_verb(monkeypatch, capsys, staging_dir: Path, prod_dir: Path) -> tuple[in
         shutil.copytree(sources[stack], out_dir)
 
     monkeypatch.setattr(stackctl.render, "render_stack", fake_render_stack)
-    code = parity.run(argparse.Namespace(stack_a="staging", stack_b="prod", root=None, show_allowed=False))
+    code = parity.run(argparse.Namespace(stack_a="staging", stack_b="prod", root=None, show_allowed=False,
+                                         output=output))
     captured = capsys.readouterr()
     return code, captured.out, captured.err
 
@@ -367,7 +368,7 @@ def test_verb_passes_with_a_one_line_summary(renders, monkeypatch, capsys):
     staging, prod = renders
     prod_dir = prod(lambda resources: resources.update({"matrix/PersistentVolumeClaim-sol-data.yaml": claim("9Gi")}))
     code, out, err = run_verb(monkeypatch, capsys, staging, prod_dir)
-    assert (code, out, err) == (0, "parity staging prod: ok, 5 resources on each side, 1 allowed differences\n", "")
+    assert (code, out, err) == (0, "parity staging prod: ok, 5 resources on each side, 1 allowed difference\n", "")
 
 
 def test_verb_fails_listing_each_difference(renders, monkeypatch, capsys):
@@ -378,11 +379,34 @@ def test_verb_fails_listing_each_difference(renders, monkeypatch, capsys):
         resources["matrix/Deployment-sol.yaml"]["spec"]["strategy"]["type"] = "RollingUpdate"
 
     code, out, err = run_verb(monkeypatch, capsys, staging, prod(edit))
-    assert code == 1 and out == ""
-    assert err == (
-        "error: staging and prod differ beyond config values (2 finding(s); left is staging, right is prod):\n"
+    # The differences are the findings: on stdout, never as `error:` lines; the hint is on stderr.
+    assert code == 1
+    assert out == (
+        "parity staging prod: 2 differences beyond config values (left is staging, right is prod):\n"
         '  apps/v1 Deployment matrix/sol: spec.strategy.type: "Recreate" != "RollingUpdate"\n'
         "  networking.k8s.io/v1 Ingress matrix/sol: (resource): present != <absent>\n"
-        "  (fix the program or the stack config, or add a reasoned entry to ALLOWED_DIFFERENCES in "
-        "stackctl/parity.py)\n"
     )
+    assert err == ("fix the program or the stack config, or add a reasoned entry to ALLOWED_DIFFERENCES in "
+                   "stackctl/parity.py\n")
+
+
+def test_verb_json_lists_the_differences_and_validates(renders, monkeypatch, capsys):
+    import json
+
+    import jsonschema
+
+    from stackctl.output_formats import schema_path
+
+    staging, prod = renders
+
+    def edit(resources):
+        resources["matrix/Deployment-sol.yaml"]["spec"]["strategy"]["type"] = "RollingUpdate"
+
+    code, out, err = run_verb(monkeypatch, capsys, staging, prod(edit), output="json")
+    document = json.loads(out)
+    jsonschema.validate(document, json.loads(schema_path("parity").read_text()))
+    assert (code, err) == (1, "")
+    assert document["differences"] == [{
+        "resource": "apps/v1 Deployment matrix/sol", "path": "spec.strategy.type", "left": '"Recreate"',
+        "right": '"RollingUpdate"', "kind": "value", "allowedBy": None}]
+    assert document["resources"] == {"staging": 5, "prod": 5}

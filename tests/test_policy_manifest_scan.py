@@ -45,7 +45,7 @@ def test_a_single_file_instead_of_a_directory(tmp_path, capsys):
     single = tmp_path / "sol.yaml"
     single.write_text(PRIVILEGED)
     code, out, _ = _policy(single, capsys)
-    assert code == 1 and _last_line(out) == "1 resources, 5 violations (5 mandatory)"
+    assert code == 1 and _last_line(out) == "1 resource, 5 violations (5 mandatory)"
 
 
 def test_tool_files_are_skipped_and_listed_not_flagged(tmp_path, capsys):
@@ -55,7 +55,7 @@ def test_tool_files_are_skipped_and_listed_not_flagged(tmp_path, capsys):
         "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [cm.yaml]\n")
     (tmp_path / "cm.yaml").write_text(CONFIG_MAP)
     code, out, err = _policy(tmp_path, capsys)
-    assert (code, _last_line(out)) == (0, "1 resources, 0 violations (0 mandatory)")
+    assert (code, _last_line(out)) == (0, "1 resource, 0 violations (0 mandatory)")
     assert err.splitlines() == [
         "skipped Chart.yaml: not a Kubernetes object (no kind)",
         "skipped kustomization.yaml: tool configuration (kustomize.config.k8s.io/v1beta1 Kustomization), "
