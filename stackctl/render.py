@@ -422,7 +422,12 @@ def write_render(result: RenderResult, out_dir: Path, stack: str = "") -> list[P
     return sorted(written)
 
 
-def collect_resources(stack: str, config_file: Optional[Path] = None, root: Optional[Path] = None) -> RenderResult:
+def _no_progress(message: str) -> None:
+    pass
+
+
+def collect_resources(stack: str, config_file: Optional[Path] = None, root: Optional[Path] = None,
+                      progress: Callable[[str], None] = _no_progress) -> RenderResult:
     """Validate the stack's config, then run the program under mocks. Raises ConfigError."""
     from components.stack_config import load_stack
 
@@ -432,7 +437,9 @@ def collect_resources(stack: str, config_file: Optional[Path] = None, root: Opti
     root = root or PROJECT_ROOT
     stack_file = config_file if config_file is not None else root / f"Pulumi.{stack}.yaml"
     # Validate first, outside the mock runtime: bad config renders nothing.
+    progress(f"render: validating the config of {stack}")
     config, _ = load_stack(root, stack, config_file)
+    progress(f"render: running the program of {stack} under the mock runtime")
     result = run_program_file(root / "__main__.py", stack, read_stack_file(stack_file))
     result.warnings = stack_warnings(config)
     return result
@@ -443,11 +450,12 @@ STDOUT = Path("-")
 
 
 def render_stack(stack: str, out_dir: Path, config_file: Optional[Path] = None,
-                 root: Optional[Path] = None) -> RenderResult:
+                 root: Optional[Path] = None, progress: Callable[[str], None] = _no_progress) -> RenderResult:
     if out_dir == STDOUT:
-        return collect_resources(stack, config_file, root)
+        return collect_resources(stack, config_file, root, progress)
     check_output_directory(out_dir)  # before the (slow) program run, and again before writing
-    result = collect_resources(stack, config_file, root)
+    result = collect_resources(stack, config_file, root, progress)
+    progress(f"render: writing {len(result.resources) + 1} files to {out_dir}")
     result.files = write_render(result, out_dir, stack)
     return result
 
@@ -470,13 +478,13 @@ def run(args) -> int:
 
     from components.config_model import ConfigError
     from stackctl.errors import BadInput
-    from stackctl.output_formats import print_json
+    from stackctl.output_formats import print_json, progress
 
     if args.out == STDOUT and args.output == "json":
         raise BadInput("--output", "json", "`--out -` writes the YAML stream to stdout; use --out DIR with "
                                            "--output json, or --output text")
     try:
-        result = render_stack(args.stack, args.out, args.config_file, args.root)
+        result = render_stack(args.stack, args.out, args.config_file, args.root, progress)
     except RunError as error:
         # Raised by the program itself (the provenance gate): a finding, not a crash.
         print(f"error: {error}\nnothing was rendered", file=sys.stderr)

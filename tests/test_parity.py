@@ -410,3 +410,25 @@ def test_verb_json_lists_the_differences_and_validates(renders, monkeypatch, cap
         "resource": "apps/v1 Deployment matrix/sol", "path": "spec.strategy.type", "left": '"Recreate"',
         "right": '"RollingUpdate"', "kind": "value", "allowedBy": None}]
     assert document["resources"] == {"staging": 5, "prod": 5}
+
+
+def test_verb_prints_a_progress_line_per_step_when_stderr_is_a_terminal(renders, monkeypatch):
+    import os
+    import sys
+
+    import stackctl.render
+
+    staging, prod = renders
+    sources = {"staging": staging, "prod": prod()}
+    monkeypatch.setattr(stackctl.render, "render_stack",
+                        lambda stack, out_dir, config_file=None, root=None: shutil.copytree(sources[stack], out_dir))
+    controller, terminal = os.openpty()
+    with os.fdopen(terminal, "w") as terminal_stream:
+        monkeypatch.setattr(sys, "stderr", terminal_stream)
+        assert parity.run(argparse.Namespace(stack_a="staging", stack_b="prod", root=None, show_allowed=False,
+                                             output="text")) == 0
+        terminal_stream.flush()
+        written = os.read(controller, 65536).decode().replace("\r\n", "\n")
+    os.close(controller)
+    assert written == ("parity: rendering staging (1/2)\nparity: rendering prod (2/2)\n"
+                       "parity: comparing staging and prod\n")
