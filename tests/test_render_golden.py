@@ -1,8 +1,8 @@
 """The rendered stacks: golden files, determinism, and strict schema validation.
 
 Refresh the golden files after an intended change with:
-    .venv/bin/python -m stackctl render staging --out tests/golden/staging
-    .venv/bin/python -m stackctl render prod --out tests/golden/prod
+    .venv/bin/stackctl render staging --out tests/golden/staging
+    .venv/bin/stackctl render prod --out tests/golden/prod
 and review the diff like any other change.
 """
 from __future__ import annotations

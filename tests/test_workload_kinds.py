@@ -3,7 +3,7 @@
 The golden fixture `tests/data/workload_kinds/Pulumi.kinds.yaml` holds one
 workload of each kind with the options the real stacks do not use. Refresh
 its golden files after an intended change with:
-    .venv/bin/python -m stackctl render staging \
+    .venv/bin/stackctl render staging \
         --config-file tests/data/workload_kinds/Pulumi.kinds.yaml --out tests/golden/workload_kinds
 """
 from __future__ import annotations
