@@ -40,6 +40,7 @@ VERBS = {
     "policy": "stackctl.policy",
     "bench": "stackctl.bench",
     "drift": "stackctl.drift",
+    "schema": "stackctl.schema",
 }
 
 

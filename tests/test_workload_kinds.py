@@ -131,7 +131,7 @@ def test_an_error_inside_a_kind_names_the_config_key_without_the_tag():
     (CronJobSpec, {**CRON, "timeZone": "Mars/Olympus"},
      "timeZone: 'Mars/Olympus' is not an IANA time zone (e.g. Etc/UTC, Europe/Paris)"),
     (CronJobSpec, {**CRON, "ports": [{"name": "http", "containerPort": 80}]},
-     "ports: unknown key (remove it or check its spelling; see the config reference in Pulumi.yaml)"),
+     "ports: unknown key (remove it or check its spelling; every key is in docs/config.md)"),
 ])
 def test_each_kind_refuses_what_would_break_it(model, data, message):
     assert _problems(model, data) == [message]
