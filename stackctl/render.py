@@ -125,10 +125,18 @@ def run_program_file(program: Path, stack: str, values: dict[str, Any],
         runpy.run_path(str(program), run_name="__main__")
         return dict(get_root_resource().outputs)
 
+    # The engine's Python host runs the program with its directory on sys.path, so the
+    # program's own modules (stack_program.py) import; do the same, whatever the cwd.
+    program_directory = str(program.resolve().parent)
+    added = program_directory not in sys.path
+    if added:
+        sys.path.insert(0, program_directory)
     try:
         return record_resources(run_main, stack, referenced_outputs)
     finally:
         set_all_config({})
+        if added:
+            sys.path.remove(program_directory)
 
 
 def record_resources(program: Callable[[], Any], stack: str = "test",
