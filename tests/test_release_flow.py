@@ -71,7 +71,7 @@ def project(tmp_path) -> Path:
 
     copy = tmp_path / "project"
     copy.mkdir()
-    for name in ("__main__.py", "Pulumi.yaml", "Pulumi.staging.yaml", "Pulumi.prod.yaml"):
+    for name in ("__main__.py", "stack_program.py", "Pulumi.yaml", "Pulumi.staging.yaml", "Pulumi.prod.yaml"):
         shutil.copy(ROOT / name, copy / name)
     ignore = shutil.ignore_patterns("venv", "__pycache__", "corpus")
     for name in ("components", "platform_facts", "stackctl", "policies", "config", "releases"):
