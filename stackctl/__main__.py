@@ -66,7 +66,8 @@ def _add_global_flags(parser: argparse.ArgumentParser, top: bool) -> None:
                         help="on an internal error, print the traceback too")
     parser.add_argument("--root", type=Path, metavar="DIR", default=default(None),
                         help="the project directory (Pulumi.yaml, Pulumi.<stack>.yaml). "
-                             "Default: this checkout for render, parity and policy; the current directory for promote")
+                             "Default: this checkout (render, parity, policy, drift, schema; bench always uses it); "
+                             "the current directory for promote")
     parser.add_argument("--output", choices=("text", "json", "sarif"), default=default("text"),
                         help="text for people (default); json for scripts (docs/output-formats.md); "
                              "sarif for code scanning (policy only)")

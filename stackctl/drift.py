@@ -152,7 +152,7 @@ def run(args) -> int:
         raise BadInput("--live", args.live, f"is JSON nested too deeply to be kubectl output; give "
                        f"`{KUBECTL_COMMAND}`") from None
     objects = live_objects(live, str(args.live))
-    result = collect_resources(args.stack)
+    result = collect_resources(args.stack, root=getattr(args, "root", None))
     expected = [r.inputs for r in result.resources
                 if r.type.startswith("kubernetes:") and r.inputs.get("kind") in WORKLOAD_KINDS]
     problems = find_drift(expected, objects)
