@@ -41,6 +41,8 @@ VERBS = {
     "bench": "stackctl.bench",
     "drift": "stackctl.drift",
     "schema": "stackctl.schema",
+    "verify": "stackctl.verify",
+    "risk": "stackctl.risk",
 }
 
 
