@@ -36,14 +36,12 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--kubeconfig", type=Path, default=None,
                         help="the cluster's kubeconfig (default: $KUBECONFIG)")
     parser.add_argument("--no-policy-pack", action="store_true", help="run preview or up without the policy pack")
-    parser.add_argument("--root", type=Path, default=Path(__file__).resolve().parents[1],
-                        help="project root holding Pulumi.yaml and Pulumi.STACK.yaml (default: this repository)")
 
 
 def run(args) -> int:
     from stackctl.engine_workspace import EngineWorkspace, built_engine, sync_scratch_project
 
-    root = args.root.resolve()
+    root = (args.root or Path(__file__).resolve().parents[1]).resolve()
     stack_file = root / f"Pulumi.{args.stack}.yaml"
     if not stack_file.is_file():
         stacks = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
@@ -65,11 +63,20 @@ def run(args) -> int:
     policy = None if args.no_policy_pack or args.operation == "destroy" else root / "policies" / "config" / f"{args.stack}.json"
     print(f"stackctl local: {args.operation} {args.stack} with {engine / 'bin' / 'pulumi'} on {kubeconfig} "
           f"(scratch copy {scratch / 'project'})", file=sys.stderr)
+    as_json = getattr(args, "output", "text") == "json"
+    # The engine's progress is for people: on stdout in text, on stderr when stdout is the JSON document.
+    stream = sys.stderr if as_json else sys.stdout
     result = workspace.run(args.operation, args.stack, policy_config=policy,
-                           on_output=lambda line: print(line, end="" if line.endswith("\n") else "\n", flush=True))
+                           on_output=lambda line: print(line, end="" if line.endswith("\n") else "\n",
+                                                        file=stream, flush=True))
     if result.returncode != 0:
-        print(result.output, file=sys.stderr)
-        if "invalid config in Pulumi." in result.output:
-            return EXIT_BAD_INPUT
-        return EXIT_FINDINGS
+        # What the engine printed on its stderr (its error) is only in the failure's text.
+        print(result.output.split(" stderr: ", 1)[-1].strip(), file=sys.stderr)
+    if as_json:
+        from stackctl.output_formats import print_json
+
+        print_json("local", {"stack": args.stack, "operation": args.operation, "succeeded": result.returncode == 0,
+                             "seconds": round(result.seconds, 3), "changeSummary": result.change_summary})
+    if result.returncode != 0:
+        return EXIT_BAD_INPUT if "invalid config in Pulumi." in result.output else EXIT_FINDINGS
     return EXIT_OK
