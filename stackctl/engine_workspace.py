@@ -116,7 +116,8 @@ class EngineWorkspace:
         env = {
             "PULUMI_BACKEND_URL": f"file://{self.state_dir}",
             "PULUMI_SKIP_UPDATE_CHECK": "true",
-            "PULUMI_SKIP_CONFIRMATIONS": "true",
+            # Not PULUMI_SKIP_CONFIRMATIONS: the CLI reads it as --yes, which it refuses
+            # together with `destroy --preview-only` (the preview `run` makes first).
             # No plugin downloads (there is no route to them here): a missing
             # plugin is an error, never a silent fetch.
             "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
