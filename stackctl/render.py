@@ -313,8 +313,16 @@ def write_render(result: RenderResult, out_dir: Path, stack: str = "") -> list[P
     """Write into a temporary sibling directory, then swap it into place (check_output_directory first)."""
     check_output_directory(out_dir)
     out_dir = Path(os.path.abspath(out_dir))
+    # The outermost parent that does not exist yet: removed again if the render fails, so a
+    # failure leaves the file system as it found it.
+    created_parent = next((parent for parent in reversed(out_dir.parents) if not parent.exists()), None)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging_dir = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        staging_dir = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    except BaseException:
+        if created_parent is not None:
+            shutil.rmtree(created_parent, ignore_errors=True)
+        raise
     written: list[Path] = []
     try:
         for resource in result.resources:
@@ -357,6 +365,8 @@ def write_render(result: RenderResult, out_dir: Path, stack: str = "") -> list[P
             shutil.rmtree(previous, ignore_errors=True)
     except BaseException:
         shutil.rmtree(staging_dir, ignore_errors=True)
+        if created_parent is not None:
+            shutil.rmtree(created_parent, ignore_errors=True)
         raise
     return sorted(written)
 
@@ -373,8 +383,25 @@ def collect_resources(stack: str, config_file: Optional[Path] = None, root: Opti
     # Validate first, outside the mock runtime: bad config renders nothing.
     config, _ = load_stack(root, stack, config_file)
     result = run_program_file(root / "__main__.py", stack, read_stack_file(stack_file))
+    check_rendered_names(result)
     result.warnings = stack_warnings(config)
     return result
+
+
+def check_rendered_names(result: RenderResult) -> None:
+    """The API server's name and label rules on every rendered object (`api_server_name_limits`). Raises ConfigError.
+
+    The config-time check covers the names each kind declares it derives;
+    this one covers every object, so a derived name no fact declares yet is
+    still caught before anything is written.
+    """
+    from components.api_server_name_limits import manifest_name_problems
+    from components.config_model import ConfigError
+
+    problems = [f"rendered {problem}" for resource in result.resources if _is_kubernetes(resource)
+                for problem in manifest_name_problems(resource.inputs)]
+    if problems:
+        raise ConfigError(problems)
 
 
 def render_stack(stack: str, out_dir: Path, config_file: Optional[Path] = None,
