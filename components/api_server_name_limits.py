@@ -149,12 +149,13 @@ def derived_name_problems(derived: Iterable[DerivedName]) -> list[str]:
 
 
 def _fix(name: DerivedName) -> str:
-    """The longest prefix of the typed value whose derived name passes, as the fix."""
+    """The longest typed value whose derived name passes, as the fix; or a rename when no length helps."""
     check = RULES[name.rule]
     for length in range(len(name.source) - 1, 0, -1):
-        shorter = name.source[:length].rstrip("-_.")
-        if shorter and check(name.value.replace(name.source, shorter, 1)) is None:
-            return f"shorten {name.source!r} to at most {len(shorter)} characters"
+        if check(name.value.replace(name.source, "a" * length, 1)) is None:
+            if check(name.value.replace(name.source, "a" * len(name.source), 1)) is not None:
+                return f"shorten {name.source!r} to at most {length} characters"
+            break
     return f"rename {name.source!r}"
 
 

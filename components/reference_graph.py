@@ -65,7 +65,9 @@ def forward_auth_problem(key: str, url: str, external: bool, config: "StackConfi
     try:
         service_name, namespace, port, _ = parse_cluster_local_url(url)
     except ValueError:
-        if _IN_CLUSTER_HOST.search(host) and not external:
+        # `<service>.<namespace>` resolves in the cluster too, through the pods' DNS search path.
+        in_cluster = _IN_CLUSTER_HOST.search(host) or host.rpartition(".")[2] in config.namespaces
+        if in_cluster and not external:
             return (f"{key}: {url!r} names the in-cluster host {host!r} but is not of the form "
                     "http://<service>.<namespace>.svc.cluster.local:<port>/<path> (write the Service's full "
                     "name and its port number)")
