@@ -29,6 +29,7 @@ from . import (
     no_literal_secret_manifest,
     no_literal_secret_values,
     node_pool_headroom,
+    not_cluster_owned_namespace,
     not_default_namespace,
     one_certificate_per_host,
     persistent_volume_claim_access_mode,
@@ -63,6 +64,7 @@ POLICIES = [
     service_account_token_not_mounted.POLICY,
     no_literal_secret_values.POLICY,
     not_default_namespace.POLICY,
+    not_cluster_owned_namespace.POLICY,
     # Storage
     persistent_volume_claim_access_mode.POLICY,
     persistent_volume_claim_storage_class.POLICY,
