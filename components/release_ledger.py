@@ -65,8 +65,12 @@ def read_ledger(path: Path, key_path: str = "release.promotionGate.ledger") -> R
     try:
         document = YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError([f"{key_path}: {str(path)!r} does not exist (create it with `stackctl promote`, "
-                           "which records what staging ran)"]) from None
+        # A plain promote would record only the components it changes, and every other
+        # one would then fail the gate: seeding records all that prod and staging pin alike.
+        raise ConfigError([f"{key_path}: {str(path)!r} does not exist (start it with `stackctl promote --from "
+                           "staging --to prod --seed-ledger --verify-against <staging outputs.json> --history "
+                           "<staging history.json>`, which records every image prod pins that staging runs)"]
+                          ) from None
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError([f"{key_path}: {str(path)!r} cannot be read ({error})"]) from None
     except YAMLError as error:

@@ -570,7 +570,8 @@ def _args(root: Path, **overrides):
     import argparse
 
     values = dict(source="staging", target="prod", only=[], dry_run=False, verify_against=None,
-                  history=None, min_soak_hours=None, override_gate=None, allow_dirty=False, root=root)
+                  history=None, min_soak_hours=None, override_gate=None, allow_dirty=False, root=root,
+                  commit_message_file=None, seed_ledger=False)
     values.update(overrides)
     return argparse.Namespace(**values)
 
@@ -689,3 +690,41 @@ def test_the_recorded_cli_history_is_read_and_a_failed_newest_update_refuses(tmp
     with pytest.raises(PromotionRefused) as caught:
         check_soak_time(succeeded_only, 24, "test", source, datetime(2026, 11, 23, 12, tzinfo=timezone.utc))
     assert caught.value.problems[0].startswith("staging's newest update ended at 2026-11-22T21:09:34Z, 14.8 h before")
+
+
+def test_a_rename_that_fails_midway_puts_back_what_was_replaced(tmp_path, monkeypatch):
+    import os
+
+    from stackctl.promote import PlannedWrite, write_all_or_nothing
+
+    first, second, created = tmp_path / "first.yaml", tmp_path / "second.yaml", tmp_path / "new" / "ledger.yaml"
+    first.write_bytes(b"first old\n")
+    second.write_bytes(b"second old\n")
+    real_replace, calls = os.replace, []
+
+    def failing_replace(source, destination):
+        calls.append(destination)
+        if len(calls) == 3:
+            raise OSError(28, "No space left on device")
+        real_replace(source, destination)
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    with pytest.raises(OSError):
+        write_all_or_nothing([PlannedWrite(created, b"ledger\n", None), PlannedWrite(first, b"first new\n", b"first old\n"),
+                              PlannedWrite(second, b"second new\n", b"second old\n")])
+    assert (first.read_bytes(), second.read_bytes(), created.exists()) == (b"first old\n", b"second old\n", False)
+    assert sorted(path.name for path in tmp_path.rglob("*.promote")) == []
+
+
+def test_a_file_changed_since_it_was_read_refuses_before_anything_is_written(tmp_path):
+    from stackctl.promote import PlannedWrite, write_all_or_nothing
+
+    first, second = tmp_path / "first.yaml", tmp_path / "second.yaml"
+    first.write_bytes(b"first old\n")
+    second.write_bytes(b"edited meanwhile\n")
+    with pytest.raises(PromotionRefused) as refused:
+        write_all_or_nothing([PlannedWrite(first, b"first new\n", b"first old\n"),
+                              PlannedWrite(second, b"second new\n", b"second old\n")])
+    assert refused.value.problems == ["second.yaml changed on disk while promoting; nothing was written (run again)"]
+    assert first.read_bytes() == b"first old\n"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["first.yaml", "second.yaml"]
