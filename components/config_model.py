@@ -8,6 +8,9 @@ so that one run shows the whole list and nothing has been registered yet.
 """
 from __future__ import annotations
 
+import difflib
+import types
+import typing
 from typing import Any, Iterable
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -50,6 +53,50 @@ def key_path(location: Iterable[Any]) -> str:
     return text or "(top level)"
 
 
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    """The config models an annotation can hold directly (through Optional, unions and Annotated)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _models_in(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        return [model for member in typing.get_args(annotation) for model in _models_in(member)]
+    return []
+
+
+def _keys_beside(model: type[BaseModel], location: tuple[Any, ...]) -> list[str]:
+    """The keys a config mapping at `location` may hold, for "did you mean"; [] when it cannot be told."""
+    annotations: list[Any] = [model]
+    for part in location:
+        if isinstance(part, str) and part.startswith(UNION_TAG_PREFIX):
+            # A tagged union (workload kinds): the tag names the member pydantic validated against.
+            tag = part.removeprefix(UNION_TAG_PREFIX)
+            annotations = [member for annotation in annotations for member in _models_in(annotation)
+                           if getattr(member.model_fields.get("kind"), "annotation", None) is not None
+                           and tag in typing.get_args(member.model_fields["kind"].annotation)]
+            continue
+        following = []
+        for annotation in annotations:
+            origin = typing.get_origin(annotation)
+            if origin in (dict, list) and not isinstance(part, str) or origin is dict:
+                following.append(typing.get_args(annotation)[-1])
+                continue
+            for candidate in _models_in(annotation) or ([annotation] if origin in (typing.Union, types.UnionType)
+                                                         else []):
+                fields = getattr(candidate, "model_fields", {})
+                for name, field in fields.items():
+                    if part in (name, field.alias):
+                        following.append(field.annotation)
+            if origin in (typing.Union, types.UnionType):
+                following += [member for member in typing.get_args(annotation)
+                              if typing.get_origin(member) in (dict, list)]
+        annotations = following
+    keys = {field.alias or name for annotation in annotations for model_class in _models_in(annotation)
+            for name, field in model_class.model_fields.items()}
+    return sorted(keys)
+
+
 def _describe_pydantic_error(error: dict[str, Any], prefix: tuple[Any, ...], model: type[BaseModel]) -> str:
     # pydantic appends the name of the union member or tagged-union tag to the
     # location; those are not config keys, so drop them.
@@ -64,6 +111,10 @@ def _describe_pydantic_error(error: dict[str, Any], prefix: tuple[Any, ...], mod
                     for t in str(error["ctx"]["expected_tags"]).split(",")]
         return f"{path}.kind: {tag!r} is not a kind (kinds: {', '.join(expected)})"
     if kind == "extra_forbidden":
+        known = _keys_beside(model, tuple(error["loc"][:-1]))
+        guess = difflib.get_close_matches(str(error["loc"][-1]), known, n=1, cutoff=0.6)
+        if guess:
+            return f"{path}: unknown key (did you mean {guess[0]!r}? remove it or fix its spelling)"
         return f"{path}: unknown key (remove it or check its spelling; see the config reference in Pulumi.yaml)"
     if kind == "missing":
         return f"{path}: required key is missing"

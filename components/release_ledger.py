@@ -74,8 +74,9 @@ def read_ledger(path: Path, key_path: str = "release.promotionGate.ledger") -> R
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError([f"{key_path}: {str(path)!r} cannot be read ({error})"]) from None
     except YAMLError as error:
-        first = str(error).strip().splitlines()[0]
-        raise ConfigError([f"{key_path}: {str(path)!r} is not valid YAML ({first})"]) from None
+        from .yaml_errors import describe_yaml_error
+
+        raise ConfigError([f"{key_path}: {str(path)!r} is not valid YAML: {describe_yaml_error(error)}"]) from None
     return validate_config(ReleaseLedger, document if document is not None else {}, prefix=(path.name,))
 
 

@@ -147,7 +147,11 @@ def read_stack_file(root: Path, stack: str) -> StackFile:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise PromotionRefused([f"stack {stack}: {path} does not exist (check the stack name and --root)"]) from None
+        from components.stack_config import stack_names
+
+        raise PromotionRefused([f"stack {stack}: {path} does not exist (stacks in --root {root}: "
+                                f"{', '.join(stack_names(root)) or 'none'}; check the stack name, or --root)"]
+                               ) from None
     except OSError as error:
         raise PromotionRefused([f"stack {stack}: {path} cannot be read ({error.strerror}); give a readable "
                                 "stack file"]) from None
@@ -157,8 +161,9 @@ def read_stack_file(root: Path, stack: str) -> StackFile:
     except UnicodeDecodeError as error:
         raise PromotionRefused([f"{where}: not UTF-8 ({error})"]) from None
     except YAMLError as error:
-        first_line = str(error).strip().splitlines()[0]
-        raise PromotionRefused([f"{where}: not valid YAML: {first_line} (fix the file first)"]) from None
+        from components.yaml_errors import describe_yaml_error
+
+        raise PromotionRefused([f"{where}: not valid YAML: {describe_yaml_error(error)}"]) from None
 
     config = document.get("config") if isinstance(document, dict) else None
     release = config.get(RELEASE_KEY) if isinstance(config, dict) else None
@@ -1008,10 +1013,11 @@ def run(args) -> int:
             commit_message_file=args.commit_message_file, seed_ledger=args.seed_ledger,
         )
     except PromotionRefused as refusal:
-        print(f"error: not promoting {args.source} -> {args.target}; "
-              f"{stack_file_path(root, args.target).name} is unchanged:", file=sys.stderr)
-        for problem in refusal.problems:
-            print(f"  {problem}", file=sys.stderr)
+        from stackctl.errors import config_error_lines
+
+        print("\n".join(config_error_lines(refusal.problems, f"not promoting {args.source} -> {args.target}; "
+                                            f"{stack_file_path(root, args.target).name} is unchanged")),
+              file=sys.stderr)
         return EXIT_BAD_INPUT
     if args.seed_ledger:
         sys.stdout.write(result.ledger_diff)

@@ -114,10 +114,20 @@ def run_program_file(program: Path, stack: str, values: dict[str, Any],
         runpy.run_path(str(program), run_name="__main__")
         return dict(get_root_resource().outputs)
 
+    # The program's warnings (pulumi.log.warn) are the engine's to show; offline there is no
+    # engine, so they are collected here and shown once, by the verb.
+    import pulumi
+
+    warnings: list[str] = []
+    engine_warn = pulumi.log.warn
+    pulumi.log.warn = lambda message, *args, **kwargs: warnings.append(str(message))
     try:
-        return record_resources(run_main, stack, referenced_outputs)
+        result = record_resources(run_main, stack, referenced_outputs)
     finally:
+        pulumi.log.warn = engine_warn
         set_all_config({})
+    result.warnings = list(dict.fromkeys(warnings))
+    return result
 
 
 def record_resources(program: Callable[[], Any], stack: str = "test",
@@ -371,6 +381,21 @@ def write_render(result: RenderResult, out_dir: Path, stack: str = "") -> list[P
     return sorted(written)
 
 
+def check_project_root(root: Optional[Path], stack: str, config_file: Optional[Path] = None) -> None:
+    """Refuse (BadInput) a --root that is no project, or a stack that has no file there, listing the stacks."""
+    from components.stack_config import stack_names
+    from stackctl.errors import BadInput
+
+    if root is not None and not (root / "Pulumi.yaml").is_file():
+        raise BadInput("--root", root, "holds no Pulumi.yaml; give the project directory (the one with Pulumi.yaml "
+                       "and the Pulumi.<stack>.yaml files)")
+    if config_file is None and not ((root or PROJECT_ROOT) / f"Pulumi.{stack}.yaml").exists():
+        names = stack_names(root or PROJECT_ROOT)
+        where = f"--root {root}" if root is not None else str(PROJECT_ROOT)
+        raise BadInput("stack", stack, f"has no Pulumi.{stack}.yaml in {where} (stacks: "
+                       f"{', '.join(names) or 'none'}){'; check --root' if root is not None else ''}")
+
+
 def collect_resources(stack: str, config_file: Optional[Path] = None, root: Optional[Path] = None) -> RenderResult:
     """Validate the stack's config, then run the program under mocks. Raises ConfigError."""
     from components.stack_config import load_stack
@@ -378,13 +403,16 @@ def collect_resources(stack: str, config_file: Optional[Path] = None, root: Opti
     from components.stack_checks import stack_warnings
     from components.stack_config import read_stack_file
 
+    check_project_root(root, stack, config_file)
     root = root or PROJECT_ROOT
     stack_file = config_file if config_file is not None else root / f"Pulumi.{stack}.yaml"
     # Validate first, outside the mock runtime: bad config renders nothing.
     config, _ = load_stack(root, stack, config_file)
     result = run_program_file(root / "__main__.py", stack, read_stack_file(stack_file))
     check_rendered_names(result)
-    result.warnings = stack_warnings(config)
+    # The program warns through the engine; the same rules are asked again so that a program
+    # file that does not warn still shows them, and each shows once.
+    result.warnings = list(dict.fromkeys([*result.warnings, *stack_warnings(config)]))
     return result
 
 
@@ -436,10 +464,11 @@ def run(args) -> int:
         print(f"error: {error}\nnothing was rendered", file=sys.stderr)
         return 2
     except ConfigError as error:
+        from stackctl.errors import config_error_lines
+
         source = args.config_file or f"Pulumi.{args.stack}.yaml"
-        print(f"error: invalid config in {source}; nothing was rendered:", file=sys.stderr)
-        for problem in error.problems:
-            print(f"  {problem}", file=sys.stderr)
+        print("\n".join(config_error_lines(error.problems, f"invalid config in {source}; nothing was rendered")),
+              file=sys.stderr)
         return 2
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)

@@ -246,9 +246,9 @@ def test_command_line_refusal_exits_non_zero_and_names_the_problem(tmp_path):
     assert completed.returncode == 2
     assert completed.stdout == ""
     assert completed.stderr == (
-        "error: not promoting staging -> prod; Pulumi.prod.yaml is unchanged:\n"
-        "  stack staging (Pulumi.staging.yaml): platform:release.images.sol.image: "
+        "error: stack staging (Pulumi.staging.yaml): platform:release.images.sol.image: "
         "'registry.example.com/matrix/sol:1.4.0' must be pinned by digest (registry/repo@sha256:<64 hex>)\n"
+        "not promoting staging -> prod; Pulumi.prod.yaml is unchanged (1 problem)\n"
     )
     assert target.read_text() == PROD
 
@@ -342,8 +342,8 @@ def test_refuses_a_missing_stack_file(tmp_path):
     (tmp_path / "Pulumi.staging.yaml").write_text(STAGING)
     with pytest.raises(PromotionRefused) as caught:
         promote_release(tmp_path, "staging", "prod")
-    assert caught.value.problems == [f"stack prod: {tmp_path / 'Pulumi.prod.yaml'} does not exist "
-                                     "(check the stack name and --root)"]
+    assert caught.value.problems == [f"stack prod: {tmp_path / 'Pulumi.prod.yaml'} does not exist (stacks in "
+                                     f"--root {tmp_path}: staging; check the stack name, or --root)"]
 
 
 # --- --verify-against: only what staging actually runs ---------------------------

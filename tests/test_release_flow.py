@@ -111,10 +111,10 @@ def test_a_hand_edited_prod_digest_staging_never_ran_fails_naming_component_and_
     rendered = stackctl(project, "render", "prod", "--out", str(project / "out"))
     assert rendered.returncode == 2
     assert rendered.stderr == (
-        "error: invalid config in Pulumi.prod.yaml; nothing was rendered:\n"
-        f"  provenance gate: release.images.sol.image: '{SOL_NEVER}': staging never ran it "
+        f"error: provenance gate: release.images.sol.image: '{SOL_NEVER}': staging never ran it "
         "(releases/staging-verified.yaml has no entry for it) (promote it from staging with `stackctl promote`; "
-        "for an emergency, add release.promotionGate.overrides.sol: {image: <this image>, reason: <why>})\n")
+        "for an emergency, add release.promotionGate.overrides.sol: {image: <this image>, reason: <why>})\n"
+        "invalid config in Pulumi.prod.yaml; nothing was rendered (1 problem)\n")
     assert not (project / "out").exists()
     for argv in (["policy", "prod"], ["parity", "staging", "prod"]):
         completed = stackctl(project, *argv)
@@ -255,9 +255,9 @@ def test_an_unwritable_commit_message_file_changes_nothing(project):
                        *evidence(project, SOL_NEXT), "--commit-message-file", str(message_file))
     assert refused.returncode == 2
     assert refused.stderr == (
-        "error: not promoting staging -> prod; Pulumi.prod.yaml is unchanged:\n"
-        f"  {message_file}: cannot be written (No such file or directory); nothing was written (choose a writable "
-        "path)\n")
+        f"error: {message_file}: cannot be written (No such file or directory); nothing was written (choose a "
+        "writable path)\n"
+        "not promoting staging -> prod; Pulumi.prod.yaml is unchanged (1 problem)\n")
     assert (prod.read_bytes(), ledger.read_bytes()) == before
     assert sorted(path.name for path in prod.parent.iterdir() if path.name.endswith(".promote")) == []
     assert sorted(path.name for path in ledger.parent.iterdir()) == ["staging-verified.yaml"]
