@@ -364,6 +364,19 @@ class ServingWorkloadSpec(WorkloadSpec):
     ports: list[ContainerPort] = Field(default_factory=list, description="Container ports. Default: none.")
     probes: ProbesSpec = Field(default_factory=ProbesSpec, description="Default: no probes.")
 
+    @field_validator("ports")
+    @classmethod
+    def _ports_unique(cls, value: list[ContainerPort]) -> list[ContainerPort]:
+        # The API server refuses a second container port or Service port of one name, and a Service
+        # port number used twice (pkg/apis/core/validation: validateContainerPorts, ValidateService).
+        for what, keys in (("name", [port.name for port in value]),
+                           ("containerPort", [port.container_port for port in value])):
+            duplicates = sorted({key for key in keys if keys.count(key) > 1}, key=str)
+            if duplicates:
+                raise ValueError(f"{what} {duplicates[0]!r} is used by two ports; each port needs its own "
+                                 f"{what} (the API server refuses the Deployment and the Service)")
+        return value
+
     def routable_ports(self) -> list[str]:
         return [port.name for port in self.ports if port.in_service]
 

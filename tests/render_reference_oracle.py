@@ -65,6 +65,10 @@ def reference_problems(documents: list[dict]) -> list[str]:
         subject = f"{document['kind']} {document['metadata']['namespace']}/{document['metadata']['name']}"
         declared = _container_ports(template)
         for container in template["spec"].get("containers", []):
+            port_names = [port.get("name") for port in container.get("ports") or [] if port.get("name")]
+            for duplicate in sorted({name for name in port_names if port_names.count(name) > 1}):
+                problems.append(f"{subject}: container port name {duplicate!r} is used twice")
+        for container in template["spec"].get("containers", []):
             for probe_kind in ("startupProbe", "readinessProbe", "livenessProbe"):
                 probe = container.get(probe_kind) or {}
                 port = (probe.get("httpGet") or probe.get("tcpSocket") or {}).get("port")
@@ -86,6 +90,10 @@ def reference_problems(documents: list[dict]) -> list[str]:
         namespace = metadata.get("namespace")
         subject = f"{kind} {namespace}/{metadata['name']}"
         if kind == "Service":
+            for key in ("name", "port"):
+                values = [port.get(key) for port in spec.get("ports") or [] if port.get(key) is not None]
+                for duplicate in sorted({value for value in values if values.count(value) > 1}, key=str):
+                    problems.append(f"{subject}: port {key} {duplicate!r} is used twice")
             selected = [template for workload, template in pods if workload["metadata"]["namespace"] == namespace
                         and selector_matches({"matchLabels": spec.get("selector") or {}},
                                              template["metadata"].get("labels") or {})]

@@ -203,6 +203,16 @@ CASES = {
         ["services.1st-api: '1st-api' gives the Service name '1st-api', which must start with a letter (a Service "
          "name is a DNS-1035 label); the API server refuses it (rename '1st-api')"],
     ),
+    "two ports of one name": (
+        lambda config: config["services"]["forge"]["ports"].append({"name": "http", "containerPort": 1024}),
+        ["services.forge.ports: name 'http' is used by two ports; each port needs its own name (the API server "
+         "refuses the Deployment and the Service)"],
+    ),
+    "two ports of one number": (
+        lambda config: config["services"]["forge"]["ports"].append({"name": "metrics", "containerPort": 3000}),
+        ["services.forge.ports: containerPort 3000 is used by two ports; each port needs its own containerPort "
+         "(the API server refuses the Deployment and the Service)"],
+    ),
     "a port name of digits only": (
         lambda config: config["services"]["forge"]["ports"].append({"name": "8443", "containerPort": 8443}),
         ["services.forge.ports[1].name: '8443' is not a port name (it must contain at least one letter); e.g. "

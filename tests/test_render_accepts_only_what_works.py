@@ -117,6 +117,9 @@ def test_the_oracle_finds_what_cannot_work(rendered):
                              if all(peer.get("podSelector", {}).get("matchLabels", {}).get(
                                  "app.kubernetes.io/name") != "memql-agent"
                                  and "memql-agent" not in str(peer.get("podSelector")) for peer in rule["from"])]})),
+        "Service forge/forge: port name 'http' is used twice":
+            _tampered(documents, "Service", "forge", lambda d: d["spec"]["ports"].append(
+                {**d["spec"]["ports"][0], "port": 1024})),
         "is 254 characters, over the limit of 253 for a DNS subdomain":
             _tampered(documents, "Deployment", "forge", lambda d: d["metadata"].update({"name": "f" * 254})),
     }
