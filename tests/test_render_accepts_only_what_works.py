@@ -9,9 +9,10 @@ the mock runtime and must pass the oracle: names within the API server's
 limits, schemas, every reference resolved, every declared flow allowed.
 Anything but a ConfigError on the way is a bug.
 
-Bounded: STACKCTL_PROPERTY_EXAMPLES examples per seed (default 10 in the unit
-run; scripts/test runs 100 per seed), once with a fixed seed and once with a
-random one, printed so a failure can be replayed (STACKCTL_PROPERTY_SEED).
+Bounded: STACKCTL_PROPERTY_EXAMPLES examples per seed (default 10), once with
+a fixed seed and once with a random one, printed so a failure can be replayed
+(STACKCTL_PROPERTY_SEED). The cluster step runs the same configs 200 times
+with the API server's dry run added (`cluster/test_render_dry_run_property.py`).
 hypothesis shrinks a failure to the fewest, simplest edits.
 """
 from __future__ import annotations
