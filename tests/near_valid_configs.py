@@ -138,3 +138,16 @@ def edited_values(stack: str, chosen: list) -> dict:
         except (KeyError, TypeError, AttributeError, IndexError):
             pass
     return values
+
+
+def _migration_and_cross_namespace_forward_auth(values: dict) -> None:
+    values["services"]["memql-bff"]["migration"] = {"command": ["./memql", "migrate"]}
+    values["routing"]["implementation"] = ["ingressNginx", "gatewayApi"]
+    values["routing"]["routes"]["chat"]["forwardAuth"] = {
+        "url": "http://memql-identity.memql.svc.cluster.local:8085/auth"}
+
+
+# Tried on every run, whatever the seed: the flows the real stacks do not exercise (a migration that calls
+# the mesh, a forward-auth Service in another namespace under the Gateway API, with its ReferenceGrant).
+ALWAYS_TRIED = [("migration on memql-bff; both implementations; chat's forward auth served from memql",
+                 _migration_and_cross_namespace_forward_auth)]

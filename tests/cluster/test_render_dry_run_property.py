@@ -18,12 +18,12 @@ import random
 import pytest
 import yaml
 from cluster_support import FIELD_MANAGER
-from hypothesis import HealthCheck, given, seed, settings
+from hypothesis import HealthCheck, example, given, seed, settings
 from hypothesis import strategies as st
 
 from components.config_model import ConfigError
 from components.stack_config import parse_stack_config
-from near_valid_configs import ROOT, edited_values, edits
+from near_valid_configs import ROOT, ALWAYS_TRIED, edited_values, edits
 from render_reference_oracle import oracle_problems
 
 EXAMPLES = int(os.environ.get("STACKCTL_DRY_RUN_EXAMPLES", "50"))
@@ -68,6 +68,7 @@ def test_nothing_render_accepts_fails_a_server_side_dry_run(which, kubectl, crds
     @settings(max_examples=EXAMPLES, deadline=None, database=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                      HealthCheck.function_scoped_fixture])
+    @example(stack="staging", chosen=ALWAYS_TRIED)
     @given(stack=st.sampled_from(["staging", "prod"]), chosen=st.lists(edits(), min_size=1, max_size=3))
     def run(stack, chosen):
         values = edited_values(stack, chosen)
