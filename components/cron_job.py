@@ -19,6 +19,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 from pydantic import Field, field_validator
 
+from .api_server_name_limits import DerivedName
 from .cron_schedule import check_cron_schedule
 from .pod_template import PodExtras, build_config_map_data, build_pod_template
 from .single_writer_deployment import config_map_resource
@@ -84,6 +85,10 @@ class CronJobSpec(WorkloadSpec):
 
     def rollout_surge_pods(self) -> int:
         return 0
+
+    def derived_names(self, name: str) -> list[DerivedName]:
+        return [*super().derived_names(name),
+                DerivedName(f"services.{name}", name, "the CronJob name", name, "cronJobName")]
 
 
 def build_cron_job_manifest(name: str, spec: CronJobSpec, environment: str, image: str,

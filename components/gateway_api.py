@@ -149,6 +149,33 @@ def build_security_policy(route: PlannedRoute, labels: dict[str, str]) -> dict:
     }
 
 
+REFERENCE_GRANT_API_VERSION = "gateway.networking.k8s.io/v1beta1"  # its storage version in Gateway API v1.6
+
+
+def build_forward_auth_reference_grant(route: PlannedRoute, labels: dict[str, str]) -> dict | None:
+    """A ReferenceGrant letting the route's SecurityPolicy reach an auth Service in another namespace.
+
+    Gateway API refuses a cross-namespace backend reference unless the target
+    namespace grants it; without the grant Envoy Gateway rejects the policy and
+    every request to the route fails. The grant names the one Service, from
+    SecurityPolicies of the route's namespace only.
+    """
+    assert route.forward_auth_url is not None
+    service, namespace, _, _ = parse_cluster_local_url(route.forward_auth_url)
+    if namespace == route.namespace:
+        return None
+    return {
+        "apiVersion": REFERENCE_GRANT_API_VERSION,
+        "kind": "ReferenceGrant",
+        "metadata": {"name": f"{route.name}-forward-auth-from-{route.namespace}", "namespace": namespace,
+                     "labels": labels},
+        "spec": {
+            "from": [{"group": "gateway.envoyproxy.io", "kind": "SecurityPolicy", "namespace": route.namespace}],
+            "to": [{"group": "", "kind": "Service", "name": service}],
+        },
+    }
+
+
 def build_backend_traffic_policy(route: PlannedRoute, labels: dict[str, str]) -> dict | None:
     spec: dict[str, Any] = {}
     if route.request_body_size_bytes is not None:
@@ -172,6 +199,9 @@ def build_gateway_api_objects(plan: RoutingPlan, routing: RoutingSpec, labels: d
         objects.append(build_http_route(route, routing, labels))
         if route.forward_auth_url is not None:
             objects.append(build_security_policy(route, labels))
+            grant = build_forward_auth_reference_grant(route, labels)
+            if grant is not None:
+                objects.append(grant)
         traffic = build_backend_traffic_policy(route, labels)
         if traffic is not None:
             objects.append(traffic)

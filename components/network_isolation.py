@@ -11,7 +11,7 @@ something the config already says, never from a hand-written policy:
   (`network.gatewayDataPlaneNamespace`), per `routing.implementation`;
 - `talksTo`: a workload that calls another service gets an egress allow to
   that service's pods and port, and the callee an ingress allow from exactly
-  the caller's pods (memQL's mesh, identity's JWKS);
+  the caller's pods and its migration pods (memQL's mesh, identity's JWKS);
 - `egress`: what a workload reaches outside the cluster, as CIDRs and ports,
   named. NetworkPolicy cannot match host names, so a rule's `hosts` are
   recorded (annotation) and its `cidrs` enforced. A CIDR covering any address
@@ -285,8 +285,11 @@ def build_network_policies(config: "StackConfig", labels: dict[str, str]) -> lis
                         ingress.setdefault((service, port_name), []).extend(edge_peers)
     for name, service in sorted(config.services.items()):
         for target in service.talks_to:
-            ingress.setdefault((target.service, target.port), []).append(
-                _namespace_peer(service.namespace, selector_labels(name)))
+            # The caller's migration pods share its egress (below), so the callee admits them too:
+            # an allow on one side only is a connection that never flows.
+            peer = _namespace_peer(service.namespace)
+            peer["podSelector"] = _workload_pods(name, service.release_migration() is not None)
+            ingress.setdefault((target.service, target.port), []).append(peer)
 
     for name, service in sorted(config.services.items()):
         rules = []

@@ -65,13 +65,18 @@ def read_ledger(path: Path, key_path: str = "release.promotionGate.ledger") -> R
     try:
         document = YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError([f"{key_path}: {str(path)!r} does not exist (create it with `stackctl promote`, "
-                           "which records what staging ran)"]) from None
+        # A plain promote would record only the components it changes, and every other
+        # one would then fail the gate: seeding records all that prod and staging pin alike.
+        raise ConfigError([f"{key_path}: {str(path)!r} does not exist (start it with `stackctl promote --from "
+                           "staging --to prod --seed-ledger --verify-against <staging outputs.json> --history "
+                           "<staging history.json>`, which records every image prod pins that staging runs)"]
+                          ) from None
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError([f"{key_path}: {str(path)!r} cannot be read ({error})"]) from None
     except YAMLError as error:
-        first = str(error).strip().splitlines()[0]
-        raise ConfigError([f"{key_path}: {str(path)!r} is not valid YAML ({first})"]) from None
+        from .yaml_errors import describe_yaml_error
+
+        raise ConfigError([f"{key_path}: {str(path)!r} is not valid YAML: {describe_yaml_error(error)}"]) from None
     return validate_config(ReleaseLedger, document if document is not None else {}, prefix=(path.name,))
 
 

@@ -25,6 +25,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 from pydantic import Field, field_validator, model_validator
 
+from .api_server_name_limits import DerivedName
 from .config_model import ConfigModel
 from .pod_template import PodExtras, build_config_map_data, build_migration_pod_template, build_pod_template
 from .single_writer_deployment import config_map_resource
@@ -123,6 +124,14 @@ class ReplicatedSpec(ServingWorkloadSpec):
     def rollout_surge_pods(self) -> int:
         # maxSurge, plus the migration Job's pod, which runs just before.
         return MAX_SURGE + (1 if self.migration is not None else 0)
+
+    def derived_names(self, name: str) -> list[DerivedName]:
+        names = super().derived_names(name)
+        if self.migration is not None:
+            # The digest part has a fixed length, so any digest stands for the real one.
+            names.append(DerivedName(f"services.{name}", name, "the migration Job name",
+                                     migration_job_name(name, "@sha256:" + "0" * 64), "jobName"))
+        return names
 
     def _replica_problem(self, name: str) -> Optional[str]:
         if self.floor_replicas >= PROD_MIN_REPLICAS:

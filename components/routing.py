@@ -51,6 +51,10 @@ class ForwardAuthSpec(ConfigModel):
     response_headers: list[str] = Field(
         default_factory=list, description="Headers copied from the auth response to the request. Default: none."
     )
+    external: bool = Field(
+        False, description="The auth service is not rendered by this stack (another team's, or outside the "
+                           "cluster), so the URL is not resolved against `services`. Default: false (the URL must "
+                           "name a Service and port this stack renders).")
 
     @field_validator("url")
     @classmethod

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .api_server_name_limits import check_derived_names
 from .network_isolation import check_network, network_warnings
 from .node_pool_headroom import headroom_problem
+from .reference_graph import check_reference_graph
 from .release import check_release_coherence
 from .route_references import reference_problems, route_addresses
 from .routing import check_routing
@@ -71,7 +73,7 @@ def stack_warnings(config: StackConfig) -> list[str]:
 
 def check_stack_rules(config: StackConfig) -> list[str]:
     """Rules that span several keys; each problem names its key path."""
-    problems: list[str] = []
+    problems: list[str] = check_reference_graph(config) + check_derived_names(config)
     addresses = route_addresses(config.routing)
     for name, service in sorted(config.services.items()):
         if service.namespace not in config.namespaces:

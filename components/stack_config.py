@@ -33,6 +33,7 @@ from .routing import RoutingSpec
 from .stack_checks import check_stack_rules
 from .vault_workload_access import VaultServerSpec, check_ca_certificate
 from .workload_kinds import WORKLOAD_KINDS, AnyWorkloadSpec
+from .yaml_errors import describe_yaml_error
 
 PROJECT_NAME = "platform"
 # Config namespaces of the providers the program uses; their keys are passed
@@ -172,7 +173,7 @@ def read_stack_file(path: Path) -> dict[str, Any]:
     except YAMLError as error:
         # ruamel refuses duplicate keys, which a plain YAML loader would
         # silently resolve to the last value.
-        raise ConfigError([f"{path}: is not valid YAML: {error}".replace("\n", " ")]) from None
+        raise ConfigError([f"{path}: {describe_yaml_error(error)}"]) from None
     if not isinstance(document, dict) or not isinstance(document.get("config"), dict):
         raise ConfigError([f"{path}: must be a mapping with a `config:` mapping (a Pulumi stack file)"])
     values: dict[str, Any] = {}
@@ -217,6 +218,14 @@ def values_from_pulumi_config() -> dict[str, Any]:
             continue
         values[key] = value
     return values
+
+
+def stack_names(root: Path) -> list[str]:
+    """The stacks of the project at `root`: the `<stack>` of every `Pulumi.<stack>.yaml` there."""
+    try:
+        return sorted(path.name[len("Pulumi."):-len(".yaml")] for path in root.glob("Pulumi.*.yaml"))
+    except OSError:
+        return []
 
 
 def load_stack(root: Path, stack: str, config_file: Optional[Path] = None) -> tuple[StackConfig, dict[str, str]]:

@@ -20,6 +20,7 @@ from typing import Any, Optional, Union
 
 from pydantic import Field, field_validator, model_validator
 
+from .api_server_name_limits import DerivedName
 from .config_model import ConfigModel
 from .kubernetes_names import check_dns_label, check_dns_subdomain, check_env_name, check_secret_key
 from .kubernetes_quantity import cpu_millicores, memory_bytes, parse_quantity
@@ -169,9 +170,11 @@ class ContainerPort(ConfigModel):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        check_dns_label(value)
-        if len(value) > 15:
-            raise ValueError(f"{value!r} must be at most 15 characters (an IANA service name)")
+        from .api_server_name_limits import port_name_problem
+
+        problem = port_name_problem(value)
+        if problem is not None:
+            raise ValueError(f"{value!r} {problem}; e.g. http, mesh, health")
         return value
 
 
@@ -332,9 +335,33 @@ class WorkloadSpec(ConfigModel):
         """Names of the ports a route may send traffic to."""
         return []
 
+    def declared_port_names(self) -> list[str]:
+        """Names of every port the container declares (Service or not)."""
+        return []
+
+    def probe_port_references(self, name: str) -> list[tuple[str, Union[int, str]]]:
+        """(key path, port) of every port a probe names; a named one must be declared."""
+        return []
+
+    def claim_keys(self, name: str) -> list[tuple[str, VolumeSpec]]:
+        """(key path, claim) of every claim this workload writes; a claim has one writer in the stack."""
+        return [(f"services.{name}.data.claimName", volume) for volume in self.claims()]
+
     def restart_targets(self, name: str) -> list[str]:
         """Deployments to roll when a synced Secret changes; a run-to-completion kind reads it anew each run."""
         return []
+
+    def derived_names(self, name: str) -> list[DerivedName]:
+        """Names the program builds from the service name, each with the API server's rule for it
+        (`api_server_name_limits.py`); a kind that names more objects adds its own."""
+        key = f"services.{name}"
+        names = [DerivedName(key, name, "the pod label app.kubernetes.io/name", name, "labelValue")]
+        if self.routable_ports():
+            names.append(DerivedName(key, name, "the Service name", name, "serviceName"))
+        if self.release_migration() is not None:
+            names.append(DerivedName(key, name, "the migration pods' label app.kubernetes.io/name (a NetworkPolicy "
+                                               "selector value)", f"{name}-migrate", "labelValue"))
+        return names
 
     def kind_problems(self, name: str, environment: str) -> list[str]:
         """Rules of the kind that depend on the environment (errors)."""
@@ -350,8 +377,36 @@ class ServingWorkloadSpec(WorkloadSpec):
     ports: list[ContainerPort] = Field(default_factory=list, description="Container ports. Default: none.")
     probes: ProbesSpec = Field(default_factory=ProbesSpec, description="Default: no probes.")
 
+    @field_validator("ports")
+    @classmethod
+    def _ports_unique(cls, value: list[ContainerPort]) -> list[ContainerPort]:
+        # The API server refuses a second container port or Service port of one name, and a Service
+        # port number used twice (pkg/apis/core/validation: validateContainerPorts, ValidateService).
+        for what, keys in (("name", [port.name for port in value]),
+                           ("containerPort", [port.container_port for port in value])):
+            duplicates = sorted({key for key in keys if keys.count(key) > 1}, key=str)
+            if duplicates:
+                raise ValueError(f"{what} {duplicates[0]!r} is used by two ports; each port needs its own "
+                                 f"{what} (the API server refuses the Deployment and the Service)")
+        return value
+
     def routable_ports(self) -> list[str]:
         return [port.name for port in self.ports if port.in_service]
+
+    def declared_port_names(self) -> list[str]:
+        return [port.name for port in self.ports]
+
+    def probe_port_references(self, name: str) -> list[tuple[str, Union[int, str]]]:
+        references: list[tuple[str, Union[int, str]]] = []
+        for kind in ("startup", "readiness", "liveness"):
+            probe = getattr(self.probes, kind)
+            if probe is None:
+                continue
+            if probe.http_get is not None:
+                references.append((f"services.{name}.probes.{kind}.httpGet.port", probe.http_get.port))
+            elif probe.tcp_socket_port is not None:
+                references.append((f"services.{name}.probes.{kind}.tcpSocketPort", probe.tcp_socket_port))
+        return references
 
     def restart_targets(self, name: str) -> list[str]:
         return [name]

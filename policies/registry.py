@@ -30,6 +30,7 @@ from . import (
     no_literal_secret_manifest,
     no_literal_secret_values,
     node_pool_headroom,
+    not_cluster_owned_namespace,
     not_default_namespace,
     one_certificate_per_host,
     persistent_volume_claim_access_mode,
@@ -77,6 +78,7 @@ POLICIES = [
     no_literal_secret_values.POLICY,
     not_default_namespace.POLICY,
     probe_port_declared.POLICY,
+    not_cluster_owned_namespace.POLICY,
     # Storage
     persistent_volume_claim_access_mode.POLICY,
     persistent_volume_claim_storage_class.POLICY,

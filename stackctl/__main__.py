@@ -119,10 +119,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _report_config_error(verb: str, error) -> None:
-    print(f"error: invalid stack config; nothing was {'rendered' if verb == 'render' else 'checked'}:",
-          file=sys.stderr)
-    for problem in error.problems:
-        print(f"  {problem}", file=sys.stderr)
+    from stackctl.errors import config_error_lines
+
+    print("\n".join(config_error_lines(
+        error.problems, f"invalid stack config; nothing was {'rendered' if verb == 'render' else 'checked'}")),
+        file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -46,6 +46,15 @@ class BadInput(Exception):
         return [f"error: {self}"] + [f"  {line}" for line in self.details]
 
 
+def config_error_lines(problems: Sequence[str], summary: str) -> list[str]:
+    """Every problem on its own `error:` line, the first one first, then one line saying what it stopped.
+
+    The first line of stderr is then always the first thing to fix, not a header.
+    """
+    count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+    return [f"error: {problem}" for problem in problems] + [f"{summary} ({count})"]
+
+
 _STACK_NAME_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
 
 

@@ -506,9 +506,10 @@ def run(args) -> int:
             try:
                 render_stack(stack, out_dir, None, args.root)
             except ConfigError as error:
-                print(f"error: stack {stack} does not render; parity not checked:", file=sys.stderr)
-                for problem in error.problems:
-                    print(f"  {problem}", file=sys.stderr)
+                from stackctl.errors import config_error_lines
+
+                print("\n".join(config_error_lines(
+                    error.problems, f"stack {stack} does not render; parity not checked")), file=sys.stderr)
                 return 2
             rendered[stack] = with_config_values_as_placeholders(
                 load_rendered(out_dir), placeholder_config_values(stack, args.root))

@@ -65,7 +65,10 @@ def resources_from_registrations(registered: Iterable[Any]) -> list:
 def _stack_resources(stack: str, root: Optional[Path] = None) -> list:
     from stackctl.render import collect_resources  # late: the program and the Pulumi SDK
 
-    return resources_from_registrations(collect_resources(stack, root=root).resources)
+    result = collect_resources(stack, root=root)
+    for warning in result.warnings:  # the program's warnings, once each, as render shows them
+        print(f"warning: {warning}", file=sys.stderr)
+    return resources_from_registrations(result.resources)
 
 
 def _load_config(path: Optional[Path]) -> dict[str, Any]:

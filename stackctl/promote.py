@@ -148,7 +148,11 @@ def read_stack_file(root: Path, stack: str) -> StackFile:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise PromotionRefused([f"stack {stack}: {path} does not exist (check the stack name and --root)"]) from None
+        from components.stack_config import stack_names
+
+        raise PromotionRefused([f"stack {stack}: {path} does not exist (stacks in --root {root}: "
+                                f"{', '.join(stack_names(root)) or 'none'}; check the stack name, or --root)"]
+                               ) from None
     except OSError as error:
         raise PromotionRefused([f"stack {stack}: {path} cannot be read ({error.strerror}); give a readable "
                                 "stack file"]) from None
@@ -158,8 +162,9 @@ def read_stack_file(root: Path, stack: str) -> StackFile:
     except UnicodeDecodeError as error:
         raise PromotionRefused([f"{where}: not UTF-8 ({error})"]) from None
     except YAMLError as error:
-        first_line = str(error).strip().splitlines()[0]
-        raise PromotionRefused([f"{where}: not valid YAML: {first_line} (fix the file first)"]) from None
+        from components.yaml_errors import describe_yaml_error
+
+        raise PromotionRefused([f"{where}: not valid YAML: {describe_yaml_error(error)}"]) from None
 
     config = document.get("config") if isinstance(document, dict) else None
     release = config.get(RELEASE_KEY) if isinstance(config, dict) else None
@@ -716,33 +721,76 @@ def unified_diff(target: StackFile, new_text: str) -> str:
     ))
 
 
-def write_atomically(path: Path, data: bytes, expected_old: bytes) -> None:
-    """Replace `path` with `data` via a synced temporary file beside it, keeping the file mode."""
-    path = path.resolve()  # a symlinked stack file is updated where it lives
-    if path.read_bytes() != expected_old:
-        raise PromotionRefused([f"{path.name} changed on disk while promoting; nothing was written (run again)"])
-    mode = stat.S_IMODE(path.stat().st_mode)
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".promote", dir=path.parent)
+@dataclass(frozen=True)
+class PlannedWrite:
+    """One file of a promotion: its new bytes, and the bytes it must still hold (None: it must not exist)."""
+
+    path: Path
+    data: bytes
+    expected_old: Optional[bytes]
+    check_old: bool = True  # False for a file the user names for output (--commit-message-file)
+
+
+def write_all_or_nothing(writes: Sequence[PlannedWrite]) -> None:
+    """Write every file or none: all new contents go to synced temporary files first, then each is renamed
+    into place; if any step fails, the files already replaced get their old bytes back. Raises PromotionRefused.
+
+    A promotion changes the stack file, the ledger and the commit message together: a refusal after one of
+    them was written would leave a stack file without its ledger entry, or a message for nothing.
+    """
+    staged: list[tuple[PlannedWrite, Path, Path, Optional[bytes]]] = []  # (write, resolved, temporary, old bytes)
     try:
-        with os.fdopen(descriptor, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
+        for write in writes:
+            path = Path(os.path.abspath(write.path))
+            path = path.resolve() if path.is_symlink() else path  # a symlinked file is updated where it lives
+            old = path.read_bytes() if path.exists() else None
+            if write.check_old and old != write.expected_old:
+                raise PromotionRefused([f"{path.name} changed on disk while promoting; nothing was written "
+                                        "(run again)"])
+            mode = stat.S_IMODE(path.stat().st_mode) if old is not None else 0o644
+            try:
+                if old is None and write.check_old:  # a new ledger may start a new directory
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".promote",
+                                                         dir=path.parent)
+            except OSError as error:
+                raise PromotionRefused([f"{write.path}: cannot be written ({error.strerror}); nothing was "
+                                        "written (choose a writable path)"]) from None
+            staged.append((write, path, Path(temporary), old))
+            with os.fdopen(descriptor, "wb") as stream:
+                stream.write(write.data)
+                stream.flush()
+                os.fsync(stream.fileno())
+            os.chmod(temporary, mode)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        for _, _, temporary, _ in staged:
+            temporary.unlink(missing_ok=True)
         raise
+    replaced: list[tuple[Path, Optional[bytes]]] = []
     try:
-        directory = os.open(path.parent, os.O_RDONLY)
-    except OSError:
-        return  # some platforms cannot open a directory; the rename itself is still atomic
-    try:
-        os.fsync(directory)
-    except OSError:
-        pass
-    finally:
-        os.close(directory)
+        for _, path, temporary, old in staged:
+            os.replace(temporary, path)
+            replaced.append((path, old))
+    except BaseException:
+        for _, _, temporary, _ in staged:
+            temporary.unlink(missing_ok=True)
+        for path, old in reversed(replaced):
+            if old is None:
+                path.unlink(missing_ok=True)
+            else:
+                path.write_bytes(old)
+        raise
+    for directory in {path.parent for _, path, _, _ in staged}:
+        try:
+            handle = os.open(directory, os.O_RDONLY)
+        except OSError:
+            continue  # some platforms cannot open a directory; the renames themselves are atomic
+        try:
+            os.fsync(handle)
+        except OSError:
+            pass
+        finally:
+            os.close(handle)
 
 
 # --- the command -------------------------------------------------------------
@@ -751,12 +799,17 @@ def promote_release(root: Path, source_stack: str, target_stack: str, *, only: S
                     dry_run: bool = False, verify_against: Optional[Path] = None,
                     history: Optional[Path] = None, min_soak_hours: Optional[float] = None,
                     override_gate: Optional[str] = None, allow_dirty: bool = False,
-                    now: Optional[datetime] = None,
+                    now: Optional[datetime] = None, commit_message_file: Optional[Path] = None,
+                    seed_ledger: bool = False,
                     override_verification: Optional[str] = None) -> PromotionResult:
     """Promote `source_stack`'s pinned images into `target_stack`'s file. Raises PromotionRefused.
 
     Returns with `changes` empty (and nothing written) when the target already
-    pins what the source pins.
+    pins what the source pins. Everything it writes (the stack file, the
+    ledger, `commit_message_file`) is written together or not at all.
+    `seed_ledger` starts a missing ledger instead: one entry for every
+    component the target pins exactly as the source does and the source has
+    deployed, so the provenance gate can pass for what prod runs today.
     """
     for flag, stack in (("--from", source_stack), ("--to", target_stack)):
         if not _STACK_NAME.match(stack):
@@ -791,6 +844,8 @@ def promote_release(root: Path, source_stack: str, target_stack: str, *, only: S
     for flag, evidence in (("--verify-against", verify_against), ("--history", history)):
         if evidence is not None:
             _load_json(evidence, flag)
+    if seed_ledger:
+        return _seed_ledger(root, source, target, only, dry_run, verify_against, history)
     changes = tuple(plan_promotion(source, target, only))
     if not changes:
         return PromotionResult(source, target, (), target.text, "", "", written=False)
@@ -833,11 +888,14 @@ def promote_release(root: Path, source_stack: str, target_stack: str, *, only: S
         edit_method=edit_method, gate_override=gate_override,
         ledger_diff=_text_diff(target.ledger, ledger_old, ledger_new) if ledger_path is not None else "",
     )
+    writes = []
     if not dry_run:
         if ledger_path is not None and ledger_new != ledger_old:
-            # The ledger first: an entry without its promotion is still true (staging ran it).
-            _write_ledger(ledger_path, ledger_new, ledger_old)
-        write_atomically(target.path, new_text.encode("utf-8"), target.data)
+            writes.append(PlannedWrite(ledger_path, ledger_new, ledger_old if ledger_path.exists() else None))
+        writes.append(PlannedWrite(target.path, new_text.encode("utf-8"), target.data))
+    if commit_message_file is not None:
+        writes.append(PlannedWrite(commit_message_file, result.commit_message.encode("utf-8"), None, check_old=False))
+    write_all_or_nothing(writes)
     return result
 
 
@@ -870,6 +928,37 @@ def _verification_gate(root: Path, source: StackFile, target: StackFile, changes
             "written into the commit message"])
     return ("Verification override: promoted without a green verification:\n"
             + "\n".join(f"- {problem}" for problem in problems) + f"\nReason: {override.strip()}")
+
+
+def _seed_ledger(root: Path, source: StackFile, target: StackFile, only: Sequence[str], dry_run: bool,
+                 verify_against: Optional[Path], history: Optional[Path]) -> PromotionResult:
+    """`--seed-ledger`: a missing ledger, started from what both stacks pin and the source has deployed."""
+    if target.ledger is None:
+        raise PromotionRefused([f"--seed-ledger: {target.path.name} has no {RELEASE_KEY}.promotionGate.ledger to "
+                                "seed (set it, e.g. releases/staging-verified.yaml)"])
+    ledger_path = root / target.ledger
+    if ledger_path.exists():
+        raise PromotionRefused([f"--seed-ledger: {target.ledger} exists already; seeding only starts a missing "
+                                "ledger (promote as usual)"])
+    if verify_against is None or history is None:
+        raise PromotionRefused([f"--seed-ledger: pass --verify-against and --history ({source.stack}'s "
+                                "`pulumi stack output --json` and `pulumi stack history --json`): the ledger "
+                                f"records only what {source.stack} is shown to run"])
+    shared = tuple(
+        ComponentChange(component, entry.image, entry.image, entry.version, entry.version)
+        for component, entry in sorted(target.images.items())
+        if (not only or component in only) and component in source.images
+        and source.images[component].image == entry.image)
+    if not shared:
+        raise PromotionRefused([f"--seed-ledger: no component is pinned alike in {source.path.name} and "
+                                f"{target.path.name}; promote as usual, which records what it promotes"])
+    check_deployed_digests(shared, source, verify_against)
+    staging_update = check_soak_time(history, 0.0, "seeding", source, datetime.now(timezone.utc))
+    old, new = _ledger_with(ledger_path, shared, source, staging_update, verify_against, history)
+    if not dry_run:
+        write_all_or_nothing([PlannedWrite(ledger_path, new, None)])
+    return PromotionResult(source, target, (), target.text, "", "", written=not dry_run,
+                           ledger_diff=_text_diff(target.ledger, b"", new))
 
 
 def _ledger_with(path: Path, changes: Sequence[ComponentChange], source: StackFile,
@@ -919,16 +1008,6 @@ def _ledger_with(path: Path, changes: Sequence[ComponentChange], source: StackFi
     return old, new
 
 
-def _write_ledger(path: Path, data: bytes, expected_old: bytes) -> None:
-    if path.exists():
-        write_atomically(path, data, expected_old)
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    with os.fdopen(descriptor, "wb") as stream:
-        stream.write(data)
-
-
 def _text_diff(name: str, old: bytes, new: bytes) -> str:
     return "".join(difflib.unified_diff(
         old.decode("utf-8").splitlines(keepends=True), new.decode("utf-8").splitlines(keepends=True),
@@ -964,7 +1043,11 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--allow-dirty", action="store_true",
                         help="promote even if the target stack file has uncommitted changes in git")
     parser.add_argument("--commit-message-file", type=Path, default=None,
-                        help="also write the commit message to this file (for automation). Default: print only.")
+                        help="also write the commit message to this file (for automation), together with the "
+                             "stack file and the ledger or not at all. Default: print only.")
+    parser.add_argument("--seed-ledger", action="store_true",
+                        help="start a missing release ledger from what both stacks pin alike and the source has "
+                             "deployed (needs --verify-against and --history); writes only the ledger")
 
 
 def run(args) -> int:
@@ -988,15 +1071,22 @@ def _promote_and_report(args, root: Path, verify_against: Optional[Path], histor
             verify_against=verify_against, history=history, min_soak_hours=args.min_soak_hours,
             override_gate=args.override_gate, allow_dirty=args.allow_dirty,
             override_verification=getattr(args, "override_verification", None),
+            commit_message_file=args.commit_message_file, seed_ledger=args.seed_ledger,
         )
     except PromotionRefused as refusal:
-        print(f"error: not promoting {args.source} -> {args.target}; "
-              f"{stack_file_path(root, args.target).name} is unchanged:", file=sys.stderr)
-        for problem in refusal.problems:
-            print(f"  {problem}", file=sys.stderr)
+        from stackctl.errors import config_error_lines
+
+        print("\n".join(config_error_lines(refusal.problems, f"not promoting {args.source} -> {args.target}; "
+                                            f"{stack_file_path(root, args.target).name} is unchanged")),
+              file=sys.stderr)
         return EXIT_BAD_INPUT
     if getattr(args, "output", "text") == "json":
         return _print_json(args, result)
+    if args.seed_ledger:
+        sys.stdout.write(result.ledger_diff)
+        print(f"\n{'seeded' if result.written else 'dry run: not written:'} {result.target.ledger}; commit it, "
+              f"then promote {args.source} -> {args.target} as usual")
+        return 0
     if not result.changes:
         components = ", ".join(sorted(args.only) if args.only else sorted(result.target.images))
         print(f"nothing to promote: {result.target.path.name} already pins what {args.source} pins "
@@ -1012,13 +1102,6 @@ def _promote_and_report(args, root: Path, verify_against: Optional[Path], histor
         print(f"\ndry run: {result.target.path} not written")
     print("\ncommit it with this message (rollback = `git revert` of that commit):\n")
     sys.stdout.write(result.commit_message)
-    if args.commit_message_file is not None:
-        try:
-            args.commit_message_file.write_text(result.commit_message, encoding="utf-8")
-        except OSError as error:
-            raise BadInput("--commit-message-file", args.commit_message_file,
-                           f"cannot be written ({error.strerror}); {result.target.path.name} was "
-                           f"{'written' if result.written else 'not written'}: copy the message above") from None
     return 0
 
 
@@ -1026,20 +1109,15 @@ def _print_json(args, result: PromotionResult) -> int:
     """The promotion plan as one JSON object (stackctl/output_schemas/promote.schema.json)."""
     from stackctl.output_formats import print_json
 
-    if result.changes and args.commit_message_file is not None:
-        try:
-            args.commit_message_file.write_text(result.commit_message, encoding="utf-8")
-        except OSError as error:
-            raise BadInput("--commit-message-file", args.commit_message_file,
-                           f"cannot be written ({error.strerror}); {result.target.path.name} was "
-                           f"{'written' if result.written else 'not written'}") from None
+    # --commit-message-file was written by promote_release, with the stack file and the ledger.
     print_json("promote", {
         "from": args.source,
         "to": args.target,
         "targetFile": str(result.target.path),
         "ledger": result.target.ledger if result.ledger_diff else None,
         "dryRun": bool(args.dry_run),
-        "written": bool(result.changes) and result.written,
+        # With --seed-ledger only the ledger is written; "ledger" names it.
+        "written": bool(result.changes or result.ledger_diff) and result.written,
         "changes": [{"component": change.component, "oldImage": change.old_image, "newImage": change.new_image,
                      "oldVersion": change.old_version, "newVersion": change.new_version}
                     for change in result.changes],

@@ -131,12 +131,22 @@ def run_program_file(program: Path, stack: str, values: dict[str, Any],
     added = program_directory not in sys.path
     if added:
         sys.path.insert(0, program_directory)
+    # The program's warnings (pulumi.log.warn) are the engine's to show; offline there is no
+    # engine, so they are collected here and shown once, by the verb.
+    import pulumi
+
+    warnings: list[str] = []
+    engine_warn = pulumi.log.warn
+    pulumi.log.warn = lambda message, *args, **kwargs: warnings.append(str(message))
     try:
-        return record_resources(run_main, stack, referenced_outputs)
+        result = record_resources(run_main, stack, referenced_outputs)
     finally:
+        pulumi.log.warn = engine_warn
         set_all_config({})
         if added:
             sys.path.remove(program_directory)
+    result.warnings = list(dict.fromkeys(warnings))
+    return result
 
 
 def record_resources(program: Callable[[], Any], stack: str = "test",
@@ -379,8 +389,16 @@ def write_render(result: RenderResult, out_dir: Path, stack: str = "") -> list[P
     """Write into a temporary sibling directory, then swap it into place (check_output_directory first)."""
     check_output_directory(out_dir)
     out_dir = Path(os.path.abspath(out_dir))
+    # The outermost parent that does not exist yet: removed again if the render fails, so a
+    # failure leaves the file system as it found it.
+    created_parent = next((parent for parent in reversed(out_dir.parents) if not parent.exists()), None)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging_dir = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        staging_dir = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    except BaseException:
+        if created_parent is not None:
+            shutil.rmtree(created_parent, ignore_errors=True)
+        raise
     written: list[Path] = []
     try:
         for resource in result.resources:
@@ -426,12 +444,29 @@ def write_render(result: RenderResult, out_dir: Path, stack: str = "") -> list[P
             shutil.rmtree(previous, ignore_errors=True)
     except BaseException:
         shutil.rmtree(staging_dir, ignore_errors=True)
+        if created_parent is not None:
+            shutil.rmtree(created_parent, ignore_errors=True)
         raise
     return sorted(written)
 
 
 def _no_progress(message: str) -> None:
     pass
+
+
+def check_project_root(root: Optional[Path], stack: str, config_file: Optional[Path] = None) -> None:
+    """Refuse (BadInput) a --root that is no project, or a stack that has no file there, listing the stacks."""
+    from components.stack_config import stack_names
+    from stackctl.errors import BadInput
+
+    if root is not None and not (root / "Pulumi.yaml").is_file():
+        raise BadInput("--root", root, "holds no Pulumi.yaml; give the project directory (the one with Pulumi.yaml "
+                       "and the Pulumi.<stack>.yaml files)")
+    if config_file is None and not ((root or PROJECT_ROOT) / f"Pulumi.{stack}.yaml").exists():
+        names = stack_names(root or PROJECT_ROOT)
+        where = f"--root {root}" if root is not None else str(PROJECT_ROOT)
+        raise BadInput("stack", stack, f"has no Pulumi.{stack}.yaml in {where} (stacks: "
+                       f"{', '.join(names) or 'none'}){'; check --root' if root is not None else ''}")
 
 
 def collect_resources(stack: str, config_file: Optional[Path] = None, root: Optional[Path] = None,
@@ -442,6 +477,7 @@ def collect_resources(stack: str, config_file: Optional[Path] = None, root: Opti
     from components.stack_checks import stack_warnings
     from components.stack_config import read_stack_file
 
+    check_project_root(root, stack, config_file)
     root = root or PROJECT_ROOT
     stack_file = config_file if config_file is not None else root / f"Pulumi.{stack}.yaml"
     # Validate first, outside the mock runtime: bad config renders nothing.
@@ -449,12 +485,31 @@ def collect_resources(stack: str, config_file: Optional[Path] = None, root: Opti
     config, _ = load_stack(root, stack, config_file)
     progress(f"render: running the program of {stack} under the mock runtime")
     result = run_program_file(root / "__main__.py", stack, read_stack_file(stack_file))
-    result.warnings = stack_warnings(config)
+    check_rendered_names(result)
+    # The program warns through the engine; the same rules are asked again so that a program
+    # file that does not warn still shows them, and each shows once.
+    result.warnings = list(dict.fromkeys([*result.warnings, *stack_warnings(config)]))
     return result
 
 
 # `--out -`: the Kubernetes objects to stdout, as `helm template` does.
 STDOUT = Path("-")
+
+
+def check_rendered_names(result: RenderResult) -> None:
+    """The API server's name and label rules on every rendered object (`api_server_name_limits`). Raises ConfigError.
+
+    The config-time check covers the names each kind declares it derives;
+    this one covers every object, so a derived name no fact declares yet is
+    still caught before anything is written.
+    """
+    from components.api_server_name_limits import manifest_name_problems
+    from components.config_model import ConfigError
+
+    problems = [f"rendered {problem}" for resource in result.resources if _is_kubernetes(resource)
+                for problem in manifest_name_problems(resource.inputs)]
+    if problems:
+        raise ConfigError(problems)
 
 
 def render_stack(stack: str, out_dir: Path, config_file: Optional[Path] = None,
@@ -498,10 +553,11 @@ def run(args) -> int:
         print(f"error: {error}\nnothing was rendered", file=sys.stderr)
         return 2
     except ConfigError as error:
+        from stackctl.errors import config_error_lines
+
         source = args.config_file or f"Pulumi.{args.stack}.yaml"
-        print(f"error: invalid config in {source}; nothing was rendered:", file=sys.stderr)
-        for problem in error.problems:
-            print(f"  {problem}", file=sys.stderr)
+        print("\n".join(config_error_lines(error.problems, f"invalid config in {source}; nothing was rendered")),
+              file=sys.stderr)
         return 2
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)

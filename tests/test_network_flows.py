@@ -379,3 +379,72 @@ def test_every_rendered_pod_is_isolated_both_ways(networks, stack):
                 f"{stack}: {pod.name} reaches the VNet on {port}"
             assert not flow_allowed(network.policies, pod, network.endpoints["instance-metadata"], port), \
                 f"{stack}: {pod.name} reaches instance metadata on {port}"
+
+
+# ---- flows the real stacks do not exercise, on an edited copy of staging ---------------------------------------
+
+def _edit_flows(config: dict) -> None:
+    """memql-bff migrates (its Job's pods call the mesh); both implementations route; chat's forward auth is
+    memql-identity's, in another namespace."""
+    config["services"]["memql-bff"]["migration"] = {"command": ["./memql", "migrate"]}
+    routing = config["routing"]
+    routing["implementation"] = ["ingressNginx", "gatewayApi"]
+    routing["routes"]["chat"]["forwardAuth"] = {"url": "http://memql-identity.memql.svc.cluster.local:8085/auth"}
+
+
+@pytest.fixture(scope="module")
+def edited(tmp_path_factory, project_root) -> tuple[StackNetwork, list[dict]]:
+    import shutil
+
+    from stack_file_edits import edit_stack_file
+    from stackctl.render import render_stack
+
+    root = tmp_path_factory.mktemp("edited-flows")
+    for name in ("__main__.py", "Pulumi.yaml", "Pulumi.staging.yaml"):
+        shutil.copy(project_root / name, root / name)
+    shutil.copytree(project_root / "config", root / "config")
+    shutil.copytree(project_root / "releases", root / "releases")
+    config_file = edit_stack_file(root / "Pulumi.staging.yaml", root / "edited.yaml", _edit_flows)
+    out = root / "out"
+    render_stack("staging", out, config_file, root)
+    documents = [document for path in sorted(out.rglob("*.yaml"))
+                 if path.relative_to(out).parts[0] != "cloud" and path.name != "outputs.yaml"
+                 for document in yaml.safe_load_all(path.read_text()) if document]
+    return load_stack_network(out), documents
+
+
+EDITED_FLOWS = [
+    *[flow("memql-bff-migrate", worker, "mesh", True, "a migration reaches what its workload may reach, and the "
+                                                        "callee admits it") for worker in MESH_WORKERS],
+    flow("memql-bff-migrate", "memql-identity", "http", True, "the bff's talksTo, for its migration too"),
+    flow("memql-bff-migrate", "memql-identity", "mesh", False, "talksTo names identity's http port only"),
+    flow("memql-bff-migrate", "internet", 5432, True, "the migration shares the bff's egress"),
+    flow("memql-cognition", "memql-bff-migrate", ANY_PORT, False, "a migration Job serves nothing"),
+    flow("envoy", "memql-identity", "http", True, "the forward-auth check of route chat, from the gateway"),
+    flow("ingress-nginx", "memql-identity", "http", True, "the forward-auth check of route chat"),
+    flow("envoy", "memql-identity", "mesh", False, "only the auth port"),
+]
+
+
+@pytest.mark.parametrize("source,destination,port,protocol,allowed,reason", EDITED_FLOWS)
+def test_edited_flow(edited, source, destination, port, protocol, allowed, reason):
+    network = edited[0]
+    source_endpoint, destination_endpoint = network.endpoints[source], network.endpoints[destination]
+    if isinstance(port, str):
+        port = destination_endpoint.ports[port]
+    for number in port if isinstance(port, tuple) else (port,):
+        outcome = flow_allowed(network.policies, source_endpoint, destination_endpoint, number, protocol)
+        assert outcome == allowed, (f"{source} -> {destination} {protocol}/{number} should be "
+                                    f"{'allowed' if allowed else 'blocked'} ({reason})")
+
+
+def test_a_cross_namespace_forward_auth_under_the_gateway_api_gets_its_reference_grant(edited):
+    documents = edited[1]
+    grants = [document for document in documents if document["kind"] == "ReferenceGrant"]
+    assert [(grant["metadata"]["namespace"], grant["metadata"]["name"], grant["spec"]) for grant in grants] == [
+        ("memql", "chat-forward-auth-from-chat", {
+            "from": [{"group": "gateway.envoyproxy.io", "kind": "SecurityPolicy", "namespace": "chat"}],
+            "to": [{"group": "", "kind": "Service", "name": "memql-identity"}]})]
+    [policy] = [document for document in documents if document["kind"] == "SecurityPolicy"]
+    assert policy["spec"]["extAuth"]["http"]["backendRefs"] == [
+        {"name": "memql-identity", "namespace": "memql", "port": 8085}]

@@ -65,7 +65,7 @@ def struct(value):
 
 def test_registry_names_are_kebab_case_unique_and_match_their_modules():
     names = [policy.name for policy in POLICIES]
-    assert len(names) == len(set(names)) == 53
+    assert len(names) == len(set(names)) == 54
     for name in names:
         assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", name), name
         module = name.replace("-", "_")
@@ -79,7 +79,7 @@ def test_descriptions_are_one_sentence():
 
 
 def test_stack_rules_come_after_the_resource_rules():
-    assert [isinstance(policy, StackValidationPolicy) for policy in POLICIES] == [False] * 36 + [True] * 17
+    assert [isinstance(policy, StackValidationPolicy) for policy in POLICIES] == [False] * 37 + [True] * 17
 
 
 def test_policy_pack_yaml_runs_python_in_its_own_virtualenv():

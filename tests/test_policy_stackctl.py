@@ -45,7 +45,7 @@ def test_advisory_violations_do_not_fail(tmp_path, capsys):
 def _fake_render(monkeypatch, registered):
     render = pytest.importorskip("stackctl.render")
     monkeypatch.setattr(render, "collect_resources",
-                        lambda stack, config_file=None, root=None: types.SimpleNamespace(resources=registered))
+                        lambda stack, config_file=None, root=None: types.SimpleNamespace(resources=registered, warnings=[]))
 
 
 def _registered(manifest, protect):

@@ -247,9 +247,9 @@ def test_command_line_refusal_exits_non_zero_and_names_the_problem(tmp_path):
     assert completed.returncode == 2
     assert completed.stdout == ""
     assert completed.stderr == (
-        "error: not promoting staging -> prod; Pulumi.prod.yaml is unchanged:\n"
-        "  stack staging (Pulumi.staging.yaml): platform:release.images.sol.image: "
+        "error: stack staging (Pulumi.staging.yaml): platform:release.images.sol.image: "
         "'registry.example.com/matrix/sol:1.4.0' must be pinned by digest (registry/repo@sha256:<64 hex>)\n"
+        "not promoting staging -> prod; Pulumi.prod.yaml is unchanged (1 problem)\n"
     )
     assert target.read_text() == PROD
 
@@ -343,8 +343,8 @@ def test_refuses_a_missing_stack_file(tmp_path):
     (tmp_path / "Pulumi.staging.yaml").write_text(STAGING)
     with pytest.raises(PromotionRefused) as caught:
         promote_release(tmp_path, "staging", "prod")
-    assert caught.value.problems == [f"stack prod: {tmp_path / 'Pulumi.prod.yaml'} does not exist "
-                                     "(check the stack name and --root)"]
+    assert caught.value.problems == [f"stack prod: {tmp_path / 'Pulumi.prod.yaml'} does not exist (stacks in "
+                                     f"--root {tmp_path}: staging; check the stack name, or --root)"]
 
 
 # --- --verify-against: only what staging actually runs ---------------------------
@@ -571,7 +571,8 @@ def _args(root: Path, **overrides):
     import argparse
 
     values = dict(source="staging", target="prod", only=[], dry_run=False, verify_against=None,
-                  history=None, min_soak_hours=None, override_gate=None, allow_dirty=False, root=root)
+                  history=None, min_soak_hours=None, override_gate=None, allow_dirty=False, root=root,
+                  commit_message_file=None, seed_ledger=False)
     values.update(overrides)
     return argparse.Namespace(**values)
 
@@ -710,3 +711,41 @@ def test_json_output_is_the_promotion_plan_and_validates(tmp_path):
                                     "oldVersion": "1.3.0", "newVersion": "1.4.0"}]
     assert (document["dryRun"], document["written"]) == (True, False) and target.read_text() == PROD
     assert "release(prod): promote sol from staging\n" in document["commitMessage"]
+
+
+def test_a_rename_that_fails_midway_puts_back_what_was_replaced(tmp_path, monkeypatch):
+    import os
+
+    from stackctl.promote import PlannedWrite, write_all_or_nothing
+
+    first, second, created = tmp_path / "first.yaml", tmp_path / "second.yaml", tmp_path / "new" / "ledger.yaml"
+    first.write_bytes(b"first old\n")
+    second.write_bytes(b"second old\n")
+    real_replace, calls = os.replace, []
+
+    def failing_replace(source, destination):
+        calls.append(destination)
+        if len(calls) == 3:
+            raise OSError(28, "No space left on device")
+        real_replace(source, destination)
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    with pytest.raises(OSError):
+        write_all_or_nothing([PlannedWrite(created, b"ledger\n", None), PlannedWrite(first, b"first new\n", b"first old\n"),
+                              PlannedWrite(second, b"second new\n", b"second old\n")])
+    assert (first.read_bytes(), second.read_bytes(), created.exists()) == (b"first old\n", b"second old\n", False)
+    assert sorted(path.name for path in tmp_path.rglob("*.promote")) == []
+
+
+def test_a_file_changed_since_it_was_read_refuses_before_anything_is_written(tmp_path):
+    from stackctl.promote import PlannedWrite, write_all_or_nothing
+
+    first, second = tmp_path / "first.yaml", tmp_path / "second.yaml"
+    first.write_bytes(b"first old\n")
+    second.write_bytes(b"edited meanwhile\n")
+    with pytest.raises(PromotionRefused) as refused:
+        write_all_or_nothing([PlannedWrite(first, b"first new\n", b"first old\n"),
+                              PlannedWrite(second, b"second new\n", b"second old\n")])
+    assert refused.value.problems == ["second.yaml changed on disk while promoting; nothing was written (run again)"]
+    assert first.read_bytes() == b"first old\n"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["first.yaml", "second.yaml"]

@@ -117,10 +117,10 @@ def test_a_hand_edited_prod_digest_staging_never_ran_fails_naming_component_and_
     rendered = stackctl(project, "render", "prod", "--out", str(project / "out"))
     assert rendered.returncode == 2
     assert rendered.stderr == (
-        "error: invalid config in Pulumi.prod.yaml; nothing was rendered:\n"
-        f"  provenance gate: release.images.sol.image: '{SOL_NEVER}': staging never ran it "
+        f"error: provenance gate: release.images.sol.image: '{SOL_NEVER}': staging never ran it "
         "(releases/staging-verified.yaml has no entry for it) (promote it from staging with `stackctl promote`; "
-        "for an emergency, add release.promotionGate.overrides.sol: {image: <this image>, reason: <why>})\n")
+        "for an emergency, add release.promotionGate.overrides.sol: {image: <this image>, reason: <why>})\n"
+        "invalid config in Pulumi.prod.yaml; nothing was rendered (1 problem)\n")
     assert not (project / "out").exists()
     for argv in (["policy", "prod"], ["parity", "staging", "prod"]):
         completed = stackctl(project, *argv)
@@ -207,3 +207,66 @@ def test_a_malformed_ledger_is_a_config_error_naming_the_entry(tmp_path):
         "ledger.yaml.releases[0].deployedAt: required key is missing",
         "ledger.yaml.releases[0].evidence: required key is missing",
     ]
+
+
+def _all_staging_evidence(project: Path) -> list[str]:
+    """Staging's outputs exporting every image it pins (a real `pulumi stack output --json` does)."""
+    import yaml
+
+    images = yaml.safe_load((project / "Pulumi.staging.yaml").read_text())["config"]["platform:release"]["images"]
+    flags = evidence(project, SOL_NOW)
+    (project / "staging-outputs.json").write_text(json.dumps(
+        {"environment": "staging", "releaseDigests": {name: entry["image"] for name, entry in images.items()}}))
+    return flags
+
+
+def test_a_missing_ledger_has_a_way_forward(project):
+    ledger = project / "releases" / "staging-verified.yaml"
+    ledger.unlink()
+    refused = stackctl(project, "render", "prod", "--out", str(project / "out"))
+    assert refused.returncode == 2
+    assert "stackctl promote --from staging --to prod --seed-ledger" in refused.stderr, refused.stderr
+    # A plain promote has nothing to change, so it cannot start the ledger: the dead end the flag removes.
+    seeded = stackctl(project, "promote", "--from", "staging", "--to", "prod", "--seed-ledger",
+                      *_all_staging_evidence(project))
+    assert seeded.returncode == 0, seeded.stderr
+    assert "seeded releases/staging-verified.yaml; commit it, then promote staging -> prod as usual" in seeded.stdout
+    entries = read_ledger(ledger).releases
+    assert {entry.component for entry in entries} >= {"sol", "forge", "chat", "memql-identity", "busybox"}
+    assert all(entry.stack == "staging" and entry.update == 7 for entry in entries)
+    rendered = stackctl(project, "render", "prod", "--out", str(project / "out"))
+    assert rendered.returncode == 0, rendered.stderr
+    again = stackctl(project, "promote", "--from", "staging", "--to", "prod", "--seed-ledger",
+                     *_all_staging_evidence(project))
+    assert again.returncode == 2
+    assert ("--seed-ledger: releases/staging-verified.yaml exists already; seeding only starts a missing ledger "
+            "(promote as usual)") in again.stderr
+
+
+def test_seeding_records_only_what_staging_is_shown_to_run(project):
+    (project / "releases" / "staging-verified.yaml").unlink()
+    refused = stackctl(project, "promote", "--from", "staging", "--to", "prod", "--seed-ledger",
+                       *evidence(project, SOL_NOW))  # staging's outputs name sol only
+    assert refused.returncode == 2
+    assert "component 'busybox': staging has not deployed it" in refused.stderr
+    assert not (project / "releases" / "staging-verified.yaml").exists()
+
+
+def test_an_unwritable_commit_message_file_changes_nothing(project):
+    bump(project / "Pulumi.staging.yaml", SOL_NOW, SOL_NEXT)
+    prod, ledger = project / "Pulumi.prod.yaml", project / "releases" / "staging-verified.yaml"
+    evidence_flags = evidence(project, SOL_NEXT)
+    before = prod.read_bytes(), ledger.read_bytes()
+    # releases/ also holds the verification records evidence() wrote; no temporary file may stay beside them.
+    releases_before = sorted(path.name for path in ledger.parent.iterdir())
+    message_file = project / "no-such-directory" / "message.txt"
+    refused = stackctl(project, "promote", "--from", "staging", "--to", "prod", "--only", "sol",
+                       *evidence_flags, "--commit-message-file", str(message_file))
+    assert refused.returncode == 2
+    assert refused.stderr == (
+        f"error: {message_file}: cannot be written (No such file or directory); nothing was written (choose a "
+        "writable path)\n"
+        "not promoting staging -> prod; Pulumi.prod.yaml is unchanged (1 problem)\n")
+    assert (prod.read_bytes(), ledger.read_bytes()) == before
+    assert sorted(path.name for path in prod.parent.iterdir() if path.name.endswith(".promote")) == []
+    assert sorted(path.name for path in ledger.parent.iterdir()) == releases_before

@@ -50,7 +50,7 @@ def test_readme_documents_the_same_exit_codes():
                                  "(see `stackctl bench --help`)"),
     (["parity", "staging", "staging"], "error: STACK_B: 'staging' (is STACK_A again; parity compares two different "
                                        "stacks, e.g. `stackctl parity staging prod`)"),
-    (["promote", "--from", "staging", "--to", "staging"], "  --from and --to are both 'staging'; promote between "
+    (["promote", "--from", "staging", "--to", "staging"], "error: --from and --to are both 'staging'; promote between "
                                                           "two stacks"),
     (["drift", "nosuch", "--live", "/nonexistent.json"], "error: --live: '/nonexistent.json' (cannot be read (No "
                                                          "such file or directory); give the file `kubectl get "
@@ -69,8 +69,8 @@ def test_usage_and_input_errors_exit_2_with_one_clear_line(argv, message, capsys
 def test_a_missing_stack_file_is_bad_input(tmp_path, capsys):
     code, _, err = _run(["render", "nosuch", "--out", str(tmp_path / "out")], capsys)
     assert code == 2
-    assert err == ("error: invalid config in Pulumi.nosuch.yaml; nothing was rendered:\n"
-                   f"  {ROOT / 'Pulumi.nosuch.yaml'}: cannot be read (No such file or directory)\n")
+    assert err == ("error: stack: 'nosuch' (has no Pulumi.nosuch.yaml in " + str(ROOT) + " (stacks: prod, "
+                   "staging))\n")
     assert not (tmp_path / "out").exists()
 
 
@@ -105,8 +105,8 @@ def test_a_stack_file_that_is_not_text_is_bad_input(tmp_path, capsys):
     code, _, err = _run(["render", "staging", "--config-file", str(stack_file), "--out", str(tmp_path / "out")],
                         capsys)
     assert code == 2
-    assert err == (f"error: invalid config in {stack_file}; nothing was rendered:\n"
-                   f"  {stack_file}: is not UTF-8 text (byte 0); a stack file is YAML text\n")
+    assert err == (f"error: {stack_file}: is not UTF-8 text (byte 0); a stack file is YAML text\n"
+                   f"invalid config in {stack_file}; nothing was rendered (1 problem)\n")
     code, _, err = _run(["promote", "--from", "staging", "--to", "prod", "--root", str(tmp_path)], capsys)
     assert code == 2 and "Traceback" not in err
     assert "stack staging (Pulumi.staging.yaml): not UTF-8" in err

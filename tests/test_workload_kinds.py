@@ -303,7 +303,7 @@ def test_bad_workload_config_in_prod_is_refused_naming_the_key(case, edit, expec
     )
     assert completed.returncode == 2, completed.stderr
     assert "Traceback" not in completed.stderr
-    problems = [line.strip() for line in completed.stderr.splitlines()[1:]]
+    problems = [line.removeprefix("error: ") for line in completed.stderr.splitlines()[:-1]]
     assert expected in problems, problems
     assert not out.exists()
 
