@@ -243,6 +243,24 @@ def test_a_missing_ledger_has_a_way_forward(project):
             "(promote as usual)") in again.stderr
 
 
+def test_seeding_with_json_output_names_the_ledger_and_validates(project):
+    import jsonschema
+
+    from stackctl.output_formats import schema_path
+
+    ledger = project / "releases" / "staging-verified.yaml"
+    ledger.unlink()
+    prod_before = (project / "Pulumi.prod.yaml").read_bytes()
+    seeded = stackctl(project, "promote", "--from", "staging", "--to", "prod", "--seed-ledger", "--output", "json",
+                      *_all_staging_evidence(project))
+    assert seeded.returncode == 0, seeded.stderr
+    document = json.loads(seeded.stdout)
+    jsonschema.validate(document, json.loads(schema_path("promote").read_text()))
+    assert (document["ledger"], document["written"], document["changes"]) == ("releases/staging-verified.yaml",
+                                                                                True, [])
+    assert read_ledger(ledger).releases and (project / "Pulumi.prod.yaml").read_bytes() == prod_before
+
+
 def test_seeding_records_only_what_staging_is_shown_to_run(project):
     (project / "releases" / "staging-verified.yaml").unlink()
     refused = stackctl(project, "promote", "--from", "staging", "--to", "prod", "--seed-ledger",
