@@ -27,6 +27,7 @@ Run them with:  .venv/bin/python -m pytest -q tests/e2e
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -44,14 +45,24 @@ from e2e_support import (  # noqa: E402
 )
 from stackctl.engine_workspace import built_engine  # noqa: E402
 
+def _free_ports(count: int) -> list[str]:
+    """Ports nothing listens on now, all different (each held until all are chosen): fixed ports
+    collided with other clusters on shared machines."""
+    probes = [socket.socket() for _ in range(count)]
+    try:
+        for probe in probes:
+            probe.bind(("127.0.0.1", 0))
+        return [str(probe.getsockname()[1]) for probe in probes]
+    finally:
+        for probe in probes:
+            probe.close()
+
+
 # Own state directory and ports for the local cluster (scripts/local-cluster reads these).
 CLUSTER_ENV = {
     "STACKCTL_CLUSTER_DIR": os.environ.get("STACKCTL_E2E_CLUSTER_DIR", "/tmp/stackctl-e2e-cluster"),
-    "STACKCTL_ETCD_PORT": "24790",
-    "STACKCTL_ETCD_PEER_PORT": "24800",
-    "STACKCTL_APISERVER_PORT": "18443",
-    "STACKCTL_CONTROLLER_MANAGER_PORT": "18257",
-    "STACKCTL_SCHEDULER_PORT": "18259",
+    **dict(zip(("STACKCTL_ETCD_PORT", "STACKCTL_ETCD_PEER_PORT", "STACKCTL_APISERVER_PORT",
+                "STACKCTL_CONTROLLER_MANAGER_PORT", "STACKCTL_SCHEDULER_PORT"), _free_ports(5))),
 }
 
 _skip_reason: str | None = None
