@@ -48,7 +48,7 @@ from cluster_support import Kubectl, apply_args, kubernetes_files  # noqa: E402
 from stack_file_edits import edit_stack_file  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from secret_chain_support import MEASURED, ROOT, wait_until  # noqa: E402
+from secret_chain_support import MEASURED, OBSERVED, ROOT, wait_until  # noqa: E402
 
 LOCAL_CLUSTER = ROOT / "scripts" / "local-cluster"
 SECRET_OPERATORS = ROOT / "scripts" / "secret-operators"
@@ -73,6 +73,9 @@ def pytest_collection_modifyitems(config, items):
 def pytest_terminal_summary(terminalreporter):
     for what, seconds in MEASURED.items():
         terminalreporter.write_line(f"secret chain: {what}: {seconds:.1f}s")
+    for what, text in OBSERVED.items():
+        lines = text.splitlines()[-4:]  # the latest events; older ones belong to earlier steps
+        terminalreporter.write_line(f"secret chain: {what}:\n    " + "\n    ".join(lines))
 
 
 def _free_port() -> int:

@@ -11,6 +11,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 # latencies the tests measure, printed in the terminal summary (conftest)
 MEASURED: dict[str, float] = {}
+# what the controllers reported in the failure cases, printed beside them (for the runbook)
+OBSERVED: dict[str, str] = {}
 
 
 def wait_until(what: str, check, timeout: float, interval: float = 0.25):

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from secret_chain_support import MEASURED, events_for, rendered, secret_data, wait_until
+from secret_chain_support import MEASURED, OBSERVED, events_for, rendered, secret_data, wait_until
 
 NAMESPACE = "memql"
 
@@ -156,4 +156,6 @@ def test_deletion_policy_retain_keeps_the_secret_when_the_key_vault_secret_is_go
     text = "\n".join(f"{e.get('reason')}: {e.get('message')}"
                      for e in events_for(cluster, NAMESPACE, "ExternalSecret", "memql-voice-secrets"))
     assert "Secret does not exist" in text or "not found" in text.lower(), text
+    OBSERVED["key gone from the store, ExternalSecret Ready condition and events"] = \
+        f"{ready['reason']}: {ready.get('message')}\n{text}"
     assert secret_data(cluster, NAMESPACE, "memql-voice-secrets") == before

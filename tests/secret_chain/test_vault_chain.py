@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from secret_chain_support import MEASURED, ROOT, events_for, rendered, secret_data, wait_until
+from secret_chain_support import MEASURED, OBSERVED, ROOT, events_for, rendered, secret_data, wait_until
 
 NAMESPACE = "matrix"
 SOL_VALUES = {"matrix-access-token": "syt_chain_test", "matrix-device-id": "CHAINDEV", "mistral-api-key": "k-1"}
@@ -57,6 +57,7 @@ def test_a_wrong_ca_fails_visibly_and_syncs_nothing(cluster, sol, vault_proxy):
     text = wait_until("VSO to report the TLS failure on the VaultStaticSecret",
                       lambda: "x509" in (t := _event_text(cluster, "VaultStaticSecret", "sol-secrets")) and t, 120)
     assert "certificate signed by unknown authority" in text, text
+    OBSERVED["wrong CA, VaultStaticSecret events"] = text
     assert vault_proxy.tunnels, "VSO never reached OpenBao's rendered address"
     assert secret_data(cluster, NAMESPACE, "sol-secrets") is None
 
@@ -120,6 +121,7 @@ def test_the_same_vault_auth_cannot_read_another_services_path(cluster, sol):
         text = wait_until("VSO to report the denial", lambda: "permission denied" in (
             t := _event_text(cluster, "VaultStaticSecret", "sol-reads-chat")) and t, 90)
         assert "403" in text, text
+        OBSERVED["another service's path, VaultStaticSecret events"] = " ".join(text.split())
         assert secret_data(cluster, NAMESPACE, "sol-reads-chat") is None
     finally:
         cluster("delete", "vaultstaticsecret", "-n", NAMESPACE, "sol-reads-chat", "--ignore-not-found")
@@ -149,6 +151,7 @@ def test_a_key_missing_in_openbao_is_dropped_silently_by_vso_and_reported_by_dri
     assert sorted(data) == sorted(remaining)
     reasons = _event_text(cluster, "VaultStaticSecret", "sol-secrets")
     assert "SecretSynced" in reasons or "SecretRotated" in reasons, reasons
+    OBSERVED["key missing in OpenBao, VaultStaticSecret events (no error)"] = reasons
     wait_until("the restart VSO triggers", lambda: set(_replica_sets(cluster)) - set(before), 120)
     # kwok has no kubelet: the new pod is Ready. A kubelet would refuse to start it
     # (CreateContainerConfigError: the secretKeyRef is optional: false), but the old pods of an
@@ -164,6 +167,10 @@ def test_a_key_missing_in_openbao_is_dropped_silently_by_vso_and_reported_by_dri
         "matrix/sol-secrets synced only matrix-access-token, matrix-device-id (add the key at the source, then "
         "the controller syncs it)",
     ], guarded.stderr
+    OBSERVED["key missing in OpenBao, stackctl drift without secrets (exit %d)" % unguarded.returncode] = \
+        "\n".join(_matrix_lines(unguarded)) or "(nothing about matrix)"
+    OBSERVED["key missing in OpenBao, stackctl drift with secrets (exit %d)" % guarded.returncode] = \
+        "\n".join(_matrix_lines(guarded))
 
     # Restoring the key at the source clears the finding.
     openbao.ok("POST", "secret/data/sol", {"data": {**SOL_VALUES, "mistral-api-key": "k-3"}})
