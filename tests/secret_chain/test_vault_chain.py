@@ -153,9 +153,9 @@ def test_a_key_missing_in_openbao_is_dropped_silently_by_vso_and_reported_by_dri
     assert "SecretSynced" in reasons or "SecretRotated" in reasons, reasons
     OBSERVED["key missing in OpenBao, VaultStaticSecret events (no error)"] = reasons
     wait_until("the restart VSO triggers", lambda: set(_replica_sets(cluster)) - set(before), 120)
-    # kwok has no kubelet: the new pod is Ready. A kubelet would refuse to start it
-    # (CreateContainerConfigError: the secretKeyRef is optional: false), but the old pods of an
-    # unrelated earlier rollout, or a restart that never comes, leave nothing visible.
+    # kwok has no kubelet, so the new pod is Ready here. A kubelet would refuse to start it
+    # (CreateContainerConfigError: the secretKeyRef is optional: false) while the old ReplicaSet
+    # keeps serving; either way nothing in VSO or the rollout says a key is gone: drift must.
     wait_until("the restart to finish under kwok", lambda: _rollout_complete(cluster), 180)
 
     unguarded = _drift(cluster, tmp_path, with_secrets=False)
