@@ -57,6 +57,10 @@ class PromotionGate(ConfigModel):
     overrides: dict[str, GateOverride] = Field(
         default_factory=dict, description="Component -> image admitted without staging evidence. Default: none.")
     min_soak_hours: float = Field(0, ge=0, description="Hours staging must have run a release before promotion. Default: 0.")
+    verification: Optional[str] = Field(
+        None, description="Verification records of the source stack (`stackctl verify`), relative to the project "
+                          "root, e.g. releases/staging-verifications.yaml: `stackctl promote` takes an image only "
+                          "with a green verification newer than the source's newest update. Default: no gate.")
 
 
 class ReleaseSpec(ConfigModel):

@@ -26,6 +26,7 @@ from .kubernetes_quantity import cpu_millicores, memory_bytes, parse_quantity
 from .persistent_volume_claim import VolumeSpec
 from .pod_hardening import PodIdentity
 from .secret_source import SecretSourceSpec
+from .smoke_check import SmokeCheckSpec
 
 
 class ResourceAmounts(ConfigModel):
@@ -264,6 +265,18 @@ class WorkloadSpec(ConfigModel):
     allow_writable_root_filesystem: bool = Field(
         False, description="Opt-out of readOnlyRootFilesystem. Refused in prod. Default: false."
     )
+    smoke_checks: list[SmokeCheckSpec] = Field(
+        default_factory=list, description="Checks `stackctl verify` runs after a rollout, each a command or an "
+                                          "in-cluster Job; all must pass before prod takes the image. Default: none.")
+
+    @field_validator("smoke_checks")
+    @classmethod
+    def _smoke_check_names(cls, value: list[SmokeCheckSpec]) -> list[SmokeCheckSpec]:
+        names = [check.name for check in value]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise ValueError(f"smoke check names {repeated!r} are used twice; each names one record line")
+        return value
 
     @field_validator("namespace")
     @classmethod

@@ -15,6 +15,7 @@ server-side-apply `*Patch` kinds, which change objects someone else owns.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any, Iterator, Optional
 
@@ -60,6 +61,7 @@ class KubernetesType:
         return self.version if self.group == "core" else f"{self.group}/{self.version}"
 
 
+@functools.lru_cache(maxsize=1024)  # every rule asks for every resource; a stack has few distinct types
 def kubernetes_type(resource_type: str) -> Optional[KubernetesType]:
     """The Kubernetes object type behind a Pulumi type token; None for anything that is not an object."""
     if not resource_type.startswith("kubernetes:"):

@@ -11,6 +11,18 @@ the Namespace: pods the stack places in someone else's namespace are still its
 pods. Namespaces without workloads (the edge namespace's Certificate) are left
 alone here.
 
+Cilium, AKS's other network dataplane, counts too. A `CiliumNetworkPolicy`
+(`cilium.io/v2`) isolates its namespace, and a `CiliumClusterwideNetworkPolicy`
+every namespace, in a direction when one of its rules (`spec`, or each of
+`specs`) selects every endpoint (`endpointSelector: {}`), puts that direction
+in default deny (`enableDefaultDeny.<direction>: true`, or unset with an
+`ingress`/`ingressDeny` (resp. `egress`/`egressDeny`) section present, as the
+Cilium agent decides it) and allows nothing in it (every `ingress`/`egress`
+entry is `{}`). Directions add up across Cilium policies, as Cilium's
+per-endpoint default-deny does. Left out: Cilium rules selecting by
+`nodeSelector` (host policies) or by namespace label in a clusterwide policy
+(`k8s:io.kubernetes.pod.namespace`), and Calico's own policy kinds.
+
 Unknown at preview: a NetworkPolicy whose namespace, selector, types or rules
 are unknown cannot be shown to isolate anything and does not count; a workload
 whose namespace is unknown is reported under `<unknown>`, since no policy can
@@ -28,6 +40,8 @@ from .resource_properties import UNKNOWN, field, is_list, items, keys
 
 DEFAULT_DENY = ("a default-deny NetworkPolicy (podSelector {}, policyTypes Ingress and Egress, "
                 "no ingress or egress rules)")
+CILIUM_GROUP = "cilium.io"
+CILIUM_DIRECTIONS = {"ingress": ("ingress", "ingressDeny"), "egress": ("egress", "egressDeny")}
 
 
 def _selects_every_pod(selector: Any) -> Any:
@@ -60,8 +74,41 @@ def default_deny_gaps(props: Any) -> list[str]:
     return gaps
 
 
+def cilium_denied_directions(props: Any) -> tuple[set[str], list[str]]:
+    """The directions a Cilium policy puts all its endpoints in default deny without allowing anything, and why not others."""
+    denied: set[str] = set()
+    gaps: list[str] = []
+    specs = field(props, "specs")
+    rules = [field(props, "spec")] + ([UNKNOWN] if specs is UNKNOWN else list(items(specs)))
+    for rule in rules:
+        if rule is None:
+            continue
+        if rule is UNKNOWN:
+            gaps.append("a rule unknown at preview")
+            continue
+        selects_all = _selects_every_pod(field(rule, "endpointSelector"))
+        if selects_all is not True:
+            if selects_all is UNKNOWN:
+                gaps.append("endpointSelector unknown at preview")
+            continue
+        for direction, (allow, deny) in CILIUM_DIRECTIONS.items():
+            switch = field(rule, "enableDefaultDeny", direction)
+            allowed, refused = field(rule, allow), field(rule, deny)
+            if UNKNOWN in (switch, allowed, refused) or UNKNOWN in list(items(allowed)):
+                gaps.append(f"{direction} unknown at preview")
+                continue
+            on = switch is True or (switch is None and (allowed is not None or refused is not None))
+            opened = [entry for entry in items(allowed) if keys(entry)]
+            if opened:
+                gaps.append(f"{allow} has {len(opened)} allow rule(s)")
+            elif on:
+                denied.add(direction)
+    return denied, gaps
+
+
 def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     workloads: dict[Any, list] = {}
+    cilium_denied: dict[Any, set[str]] = {}  # namespace (None: every namespace) -> directions denied
     namespaces: dict[str, Any] = {}
     near_misses: dict[str, list[str]] = {}
     isolated: set[str] = set()
@@ -82,9 +129,24 @@ def validate(args: StackValidationArgs, report_violation: ReportViolation) -> No
                     f"NetworkPolicy '{object_name(resource.props, resource.name)}': {', '.join(gaps)}")
             else:
                 isolated.add(namespace)
+        elif kind_of(resource.resource_type, CILIUM_GROUP) in ("CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy"):
+            clusterwide = kind_of(resource.resource_type) == "CiliumClusterwideNetworkPolicy"
+            namespace = None if clusterwide else effective_namespace(resource.props)
+            if namespace is UNKNOWN:
+                continue
+            denied, gaps = cilium_denied_directions(resource.props)
+            cilium_denied.setdefault(namespace, set()).update(denied)
+            if gaps and not clusterwide:
+                near_misses.setdefault(namespace, []).append(
+                    f"{kind_of(resource.resource_type)} '{object_name(resource.props, resource.name)}': "
+                    f"{', '.join(gaps)}")
+    everywhere = cilium_denied.get(None, set())
+    for namespace, denied in cilium_denied.items():
+        if namespace is not None and denied | everywhere >= set(CILIUM_DIRECTIONS):
+            isolated.add(namespace)
 
     for namespace, members in sorted(workloads.items(), key=lambda item: str(item[0])):
-        if namespace is not UNKNOWN and namespace in isolated:
+        if namespace is not UNKNOWN and (namespace in isolated or everywhere >= set(CILIUM_DIRECTIONS)):
             continue
         if namespace is UNKNOWN:
             shown, why, owner = "<unknown>", "; their namespace is unknown at preview", None
@@ -99,7 +161,8 @@ def validate(args: StackValidationArgs, report_violation: ReportViolation) -> No
 
 POLICY = StackValidationPolicy(
     name="namespace-default-deny",
-    description="Every namespace holding a workload must have a NetworkPolicy denying all ingress and egress by default.",
+    description="Every namespace holding a workload must have a NetworkPolicy (or Cilium policy) denying all "
+                "ingress and egress by default.",
     validate=validate,
     enforcement_level=EnforcementLevel.MANDATORY,
 )

@@ -313,7 +313,10 @@ def load_manifests(*paths: Path | str) -> list[Resource]:
     manifests: list[Mapping[str, Any]] = []
     for file in files:
         with file.open(encoding="utf-8") as stream:
-            manifests.extend(document for document in yaml.safe_load_all(stream) if isinstance(document, Mapping))
+            # libyaml's loader, as `stackctl policy --manifests` and kubectl read YAML
+            loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+            manifests.extend(document for document in yaml.load_all(stream, Loader=loader)
+                             if isinstance(document, Mapping))
     return resources_from_manifests(manifests)
 
 

@@ -5,6 +5,13 @@ pods only when the ReplicaSet creates them, long after `pulumi up` reported
 success. Checked for every container, init and ephemeral ones included, with
 the effective value: a container's securityContext field overrides the pod's
 (runAsNonRoot, runAsUser, seccompProfile); the others exist on one level only.
+Baseline's `windowsOptions.hostProcess` (pod and container, false or unset)
+and `procMount` (`Default` or unset) are checked too: both are forbidden by
+every level above privileged. Capability names are compared as Pod Security
+admission compares them, exactly: the container runtime accepts `drop: ["All"]`
+(containerd matches "ALL" case-insensitively), but admission in a `restricted`
+namespace looks for the string `ALL` and rejects the pod, so `All` is
+reported, with that reason, rather than accepted.
 Deliberately left out: AppArmor and SELinux options (node-dependent), sysctls
 and volume types other than hostPath (restricted allows the ones used here).
 """
@@ -30,6 +37,10 @@ def validate(args: ResourceValidationArgs, report_violation: ReportViolation) ->
     _, pod_spec = template
     who = subject(args.resource_type, args.props, args.name)
 
+    value = field(pod_spec, "securityContext", "windowsOptions", "hostProcess")
+    if not _false_or_unset(value):
+        report_violation(f"{who} pod spec securityContext.windowsOptions.hostProcess ({describe(value)}) "
+                         "must be false or unset.")
     for name in HOST_NAMESPACES:
         value = field(pod_spec, name)
         if not _false_or_unset(value):
@@ -57,9 +68,18 @@ def validate(args: ResourceValidationArgs, report_violation: ReportViolation) ->
         value = field(container.value, "securityContext", "privileged")
         if not _false_or_unset(value):
             check("securityContext.privileged", value, "be false or unset")
+        value = field(container.value, "securityContext", "windowsOptions", "hostProcess")
+        if not _false_or_unset(value):
+            check("securityContext.windowsOptions.hostProcess", value, "be false or unset")
+        value = field(container.value, "securityContext", "procMount")
+        if value not in (None, "Default"):
+            check("securityContext.procMount", value, "be Default or unset")
         drop = field(container.value, "securityContext", "capabilities", "drop")
-        if drop is UNKNOWN or "ALL" not in set(items(drop)):
-            check("securityContext.capabilities.drop", drop, "include ALL")
+        dropped = [] if drop is UNKNOWN else list(items(drop))
+        if drop is UNKNOWN or "ALL" not in dropped:
+            spelled = any(isinstance(name, str) and name.upper() == "ALL" for name in dropped)
+            check("securityContext.capabilities.drop", drop,
+                  "include ALL (upper case: Pod Security admission compares it exactly)" if spelled else "include ALL")
         add = field(container.value, "securityContext", "capabilities", "add")
         if add is UNKNOWN or not set(items(add)) <= ALLOWED_ADDED_CAPABILITIES:
             check("securityContext.capabilities.add", add, "add nothing but NET_BIND_SERVICE")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from . import (
     aks_node_pool_autoscaling,
+    autoscaler_target_exists,
     container_resources,
     cron_job_concurrency,
     external_secret_api_version,
@@ -35,11 +36,23 @@ from . import (
     persistent_volume_claim_protected,
     persistent_volume_claim_retained,
     persistent_volume_claim_storage_class,
+    pod_disruption_budget_allows_eviction,
     pod_security_restricted,
+    probe_port_declared,
+    rbac_no_cluster_admin_binding,
+    rbac_no_cluster_wide_secret_reads,
+    rbac_no_default_service_account_binding,
+    rbac_no_pod_creation,
+    rbac_no_pod_exec_attach,
+    rbac_no_privilege_escalation_verbs,
+    rbac_no_wildcard,
     read_only_root_filesystem,
     replicated_deployment_availability,
+    replicated_workload_readiness_probe,
+    route_backend_exists,
     secret_key_coverage,
     service_account_token_not_mounted,
+    service_selects_pods,
     service_type_cluster_ip,
     single_writer_deployment,
     single_writer_liveness_probe,
@@ -63,6 +76,7 @@ POLICIES = [
     service_account_token_not_mounted.POLICY,
     no_literal_secret_values.POLICY,
     not_default_namespace.POLICY,
+    probe_port_declared.POLICY,
     # Storage
     persistent_volume_claim_access_mode.POLICY,
     persistent_volume_claim_storage_class.POLICY,
@@ -81,6 +95,14 @@ POLICIES = [
     gateway_listener_tls.POLICY,
     # Network
     service_type_cluster_ip.POLICY,
+    # RBAC
+    rbac_no_cluster_admin_binding.POLICY,
+    rbac_no_wildcard.POLICY,
+    rbac_no_pod_exec_attach.POLICY,
+    rbac_no_pod_creation.POLICY,
+    rbac_no_cluster_wide_secret_reads.POLICY,
+    rbac_no_privilege_escalation_verbs.POLICY,
+    rbac_no_default_service_account_binding.POLICY,
     # Azure
     aks_node_pool_autoscaling.POLICY,
     key_vault_rbac_authorization.POLICY,
@@ -90,6 +112,8 @@ POLICIES = [
     no_autoscaler_on_single_writer.POLICY,
     no_disruption_budget_on_single_writer.POLICY,
     replicated_deployment_availability.POLICY,
+    replicated_workload_readiness_probe.POLICY,
+    pod_disruption_budget_allows_eviction.POLICY,
     secret_key_coverage.POLICY,
     vault_static_secret_rollout_targets.POLICY,
     persistent_volume_claim_protected.POLICY,
@@ -101,4 +125,8 @@ POLICIES = [
     http_route_parent_gateway.POLICY,
     # Stack rules: network
     namespace_default_deny.POLICY,
+    # Stack rules: references between the objects of one scan
+    service_selects_pods.POLICY,
+    route_backend_exists.POLICY,
+    autoscaler_target_exists.POLICY,
 ]

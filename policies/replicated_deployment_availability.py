@@ -28,13 +28,12 @@ rejects 0 beside `maxUnavailable: 0`), topology spread and preStop hooks
 """
 from __future__ import annotations
 
-import math
-from fractions import Fraction
 from typing import Any, Optional
 
 from pulumi_policy import EnforcementLevel, ReportViolation, StackValidationArgs, StackValidationPolicy
 
 from .kubernetes_resource import effective_namespace, kind_of, pod_template, scales, selector_matches, subject
+from .pod_disruption_budget import budget_fault
 from .resource_properties import UNKNOWN, describe, field
 from .single_writer_deployment import CONFIG_SCHEMA, single_writer_claims
 
@@ -94,54 +93,6 @@ def _replica_floor(deployment: Any, autoscalers: list[Any], report_violation: Re
     return min(counts) if established and counts else None
 
 
-def _share(value: Any) -> Any:
-    """A budget number as ('count', n) or ('percent', p); UNKNOWN when unknown at preview or unreadable."""
-    if _number(value):
-        return ("count", Fraction(value))
-    if isinstance(value, str) and value.endswith("%"):
-        try:
-            return ("percent", Fraction(value[:-1]))
-        except ValueError:
-            return UNKNOWN
-    return UNKNOWN
-
-
-def _fault(value: Any, is_minimum: bool, pods: Optional[int]) -> Any:
-    """What one budget number does to `pods` pods: 'blocks' (no eviction), 'empties' (no pod kept), None, UNKNOWN.
-
-    None also when the answer depends on a pod count that is not established.
-    """
-    share = _share(value)
-    if share is UNKNOWN:
-        return UNKNOWN
-    unit, amount = share
-    if unit == "percent":
-        # 0% and 100% mean the same for every count; anything between needs the count
-        if amount <= 0:
-            return "empties" if is_minimum else "blocks"
-        if amount >= 100:
-            return "blocks" if is_minimum else "empties"
-        if pods is None:
-            return None
-        amount = Fraction(math.ceil(pods * amount / 100))  # rounded up, as the disruption controller does
-    rest = None if pods is None else pods - amount
-    kept, evictable = (amount, rest) if is_minimum else (rest, amount)
-    if evictable is not None and evictable <= 0:
-        return "blocks"
-    if kept is not None and kept <= 0:
-        return "empties"
-    return None
-
-
-def _budget_fault(min_available: Any, max_unavailable: Any, pods: Optional[int]) -> Any:
-    """The worst fault of a budget's numbers: 'blocks', 'empties', UNKNOWN, or None."""
-    if min_available is None and max_unavailable is None:
-        min_available = 1  # the API server's default for a budget that sets neither
-    faults = [_fault(value, is_minimum, pods) for value, is_minimum in ((min_available, True), (max_unavailable, False))
-              if value is not None]
-    return next((fault for fault in ("blocks", "empties", UNKNOWN) if fault in faults), None)
-
-
 def _describe_budget(budget: Any) -> str:
     numbers = [(name, field(budget.props, "spec", name)) for name in ("minAvailable", "maxUnavailable")]
     shown = [f"{name} {value if isinstance(value, str) else describe(value)}"  # 1.0 on the wire reads 1
@@ -177,7 +128,7 @@ def _check_budgets(deployment: Any, budgets: list[Any], pods: Optional[int], rep
                          f"running ({why}).", deployment.urn)
         return
     budget, = selecting
-    fault = _budget_fault(field(budget.props, "spec", "minAvailable"), field(budget.props, "spec", "maxUnavailable"),
+    fault = budget_fault(field(budget.props, "spec", "minAvailable"), field(budget.props, "spec", "maxUnavailable"),
                           pods)
     if fault is None:
         return

@@ -32,6 +32,8 @@ VERBS = {
     "policy": "stackctl.policy",
     "bench": "stackctl.bench",
     "drift": "stackctl.drift",
+    "verify": "stackctl.verify",
+    "risk": "stackctl.risk",
 }
 
 

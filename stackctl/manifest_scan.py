@@ -8,6 +8,17 @@ Helm's `Chart.yaml` and `values.yaml`, kustomize's `kustomization.yaml`, a
 render's `outputs.yaml`. A file that does not parse (an unrendered Helm
 template, a tab-indented file) is bad input, reported as `file:line: reason`:
 it was not checked, so a clean result would be a lie.
+
+YAML is parsed as kubectl's parser and libyaml do (`yaml.CSafeLoader`), so a
+file kubectl applies is read, not refused: PyYAML's pure-Python scanner
+rejects a tab before a trailing comment (`name: x<TAB># note`), libyaml
+does not. An object with `metadata.generateName` and no `name` (what
+`kubectl create` accepts for Jobs and Pods) is checked under the stable label
+`<generateName>*`, never skipped: a privileged pod must not pass because the
+server would pick its name. The API server's own objects in a cluster dump
+(`default/kubernetes`: its Service, Endpoints and EndpointSlice) are skipped
+and listed: no chart or user writes them, and they would be flagged for
+living in `default`.
 """
 from __future__ import annotations
 
@@ -18,9 +29,14 @@ from typing import Any, Mapping
 
 import yaml
 
+# libyaml's loader, as kubectl's parser behaves; PyYAML without libyaml falls back to its own scanner.
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 # apiVersion groups of files that configure tools rather than describe cluster objects.
 _TOOL_CONFIG_GROUPS = ("kustomize.config.k8s.io/", "config.kubernetes.io/", "kpt.dev/")
+# (apiVersion, kind) of the objects the API server keeps for itself as `default/kubernetes`.
+_API_SERVER_OWN = {("v1", "Service"), ("v1", "Endpoints"), ("discovery.k8s.io/v1", "EndpointSlice"),
+                   ("discovery.k8s.io/v1beta1", "EndpointSlice")}
 
 
 @dataclass
@@ -44,9 +60,27 @@ def _is_kubernetes_object(document: Mapping[str, Any]) -> str:
         return f"tool configuration ({api_version} {kind}), not a cluster object"
     metadata = document.get("metadata")
     if not isinstance(metadata, Mapping) or not isinstance(metadata.get("name"), str) or not metadata["name"]:
-        if not kind.endswith("List"):
-            return f"{kind} without metadata.name"
+        if not kind.endswith("List") and not _generate_name(document):
+            return f"{kind} without metadata.name or metadata.generateName"
+    elif (api_version, kind) in _API_SERVER_OWN and metadata.get("namespace") == "default" and \
+            metadata["name"] == "kubernetes":
+        return f"the API server's own {kind} (default/kubernetes), not a workload's"
     return ""
+
+
+def _generate_name(document: Mapping[str, Any]) -> str:
+    metadata = document.get("metadata")
+    prefix = metadata.get("generateName") if isinstance(metadata, Mapping) else None
+    return prefix if isinstance(prefix, str) and prefix else ""
+
+
+def _named(document: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The object, named `<generateName>*` when only metadata.generateName is set (the server picks the rest)."""
+    metadata = document.get("metadata")
+    if isinstance(metadata, Mapping) and isinstance(metadata.get("name"), str) and metadata["name"]:
+        return document
+    prefix = _generate_name(document)
+    return {**document, "metadata": {**metadata, "name": f"{prefix}*"}} if prefix else document
 
 
 def _add_document(scan: ManifestScan, label: str, document: Any) -> None:
@@ -71,7 +105,7 @@ def _add_document(scan: ManifestScan, label: str, document: Any) -> None:
     if why_not:
         scan.skipped.append(f"{label}: {why_not}")
     else:
-        scan.objects.append(document)
+        scan.objects.append(_named(document))
 
 
 def _mark(error: Exception) -> str:
@@ -97,11 +131,13 @@ def _read_file(scan: ManifestScan, path: Path, shown: str) -> None:
             scan.unparsable.append(f"{shown}: JSON nested too deeply to read")
         return
     try:
-        documents = list(yaml.safe_load_all(text))
+        documents = list(yaml.load_all(text, Loader=YAML_LOADER))
     except yaml.YAMLError as error:
         reason = _yaml_reason(error)
         if "{{" in text:
             reason += " (it holds `{{`: an unrendered template? run `helm template` or `kustomize build` first)"
+        elif _tab_at_mark(text, error):
+            reason += " (a tab: YAML indents with spaces only)"  # libyaml's message does not name the character
         scan.unparsable.append(f"{shown}{_mark(error)}: not valid YAML: {reason}")
         return
     except (RecursionError, ValueError, OverflowError) as error:
@@ -109,6 +145,12 @@ def _read_file(scan: ManifestScan, path: Path, shown: str) -> None:
         return
     for index, document in enumerate(documents):
         _add_document(scan, shown if len(documents) == 1 else f"{shown} (document {index + 1})", document)
+
+
+def _tab_at_mark(text: str, error: yaml.YAMLError) -> bool:
+    mark = getattr(error, "problem_mark", None)
+    lines = text.splitlines()
+    return mark is not None and 0 <= mark.line < len(lines) and "\t" in lines[mark.line][:mark.column + 1]
 
 
 def _yaml_reason(error: yaml.YAMLError) -> str:

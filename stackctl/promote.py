@@ -90,6 +90,7 @@ class StackFile:
     min_soak_hours: Optional[float]
     environment: Optional[str]
     ledger: Optional[str] = None  # release.promotionGate.ledger: the file that records what staging ran
+    verification: Optional[str] = None  # release.promotionGate.verification: `stackctl verify`'s records
 
     def where(self) -> str:
         return f"stack {self.stack} ({self.path.name})"
@@ -212,6 +213,12 @@ def read_stack_file(root: Path, stack: str) -> StackFile:
         problems.append(f"{where}: {RELEASE_KEY}.promotionGate.ledger: {ledger!r} must be a path relative to "
                         "the project root, such as releases/staging-verified.yaml")
         ledger = None
+    verification = gate.get("verification") if isinstance(gate, dict) else None
+    if verification is not None and (not isinstance(verification, str) or not verification
+                                     or Path(verification).is_absolute() or ".." in Path(verification).parts):
+        problems.append(f"{where}: {RELEASE_KEY}.promotionGate.verification: {verification!r} must be a path "
+                        "relative to the project root, such as releases/staging-verifications.yaml")
+        verification = None
     if problems:
         raise PromotionRefused(problems)
     environment = config.get(ENVIRONMENT_KEY)
@@ -221,6 +228,7 @@ def read_stack_file(root: Path, stack: str) -> StackFile:
         min_soak_hours=float(min_soak_hours) if min_soak_hours is not None else None,
         environment=environment if isinstance(environment, str) else None,
         ledger=str(ledger) if ledger is not None else None,
+        verification=str(verification) if verification is not None else None,
     )
 
 
@@ -743,7 +751,8 @@ def promote_release(root: Path, source_stack: str, target_stack: str, *, only: S
                     dry_run: bool = False, verify_against: Optional[Path] = None,
                     history: Optional[Path] = None, min_soak_hours: Optional[float] = None,
                     override_gate: Optional[str] = None, allow_dirty: bool = False,
-                    now: Optional[datetime] = None) -> PromotionResult:
+                    now: Optional[datetime] = None,
+                    override_verification: Optional[str] = None) -> PromotionResult:
     """Promote `source_stack`'s pinned images into `target_stack`'s file. Raises PromotionRefused.
 
     Returns with `changes` empty (and nothing written) when the target already
@@ -804,6 +813,7 @@ def promote_release(root: Path, source_stack: str, target_stack: str, *, only: S
             f"{source.stack} ran and when"
         ])
     staging_update = check_soak_time(history, soak_hours, soak_source, source, now or datetime.now(timezone.utc))
+    verification_override = _verification_gate(root, source, target, changes, staging_update, override_verification)
     ledger_path, ledger_old, ledger_new = None, b"", b""
     if target.ledger is not None:
         ledger_path = (root / target.ledger)
@@ -815,6 +825,7 @@ def promote_release(root: Path, source_stack: str, target_stack: str, *, only: S
             and min_soak_hours < configured:
         gate_override = (f"Gate override: soak lowered from {configured:g} h ({MIN_SOAK_KEY_PATH}) to "
                          f"{min_soak_hours:g} h. Reason: {override_gate.strip()}")
+    gate_override = "\n\n".join(note for note in (gate_override, verification_override) if note) or None
     new_text, edit_method = edit_target_text(target, changes)
     result = PromotionResult(
         source, target, changes, new_text, unified_diff(target, new_text),
@@ -828,6 +839,37 @@ def promote_release(root: Path, source_stack: str, target_stack: str, *, only: S
             _write_ledger(ledger_path, ledger_new, ledger_old)
         write_atomically(target.path, new_text.encode("utf-8"), target.data)
     return result
+
+
+def _verification_gate(root: Path, source: StackFile, target: StackFile, changes: Sequence[ComponentChange],
+                       staging_update: Optional[StagingUpdate], override: Optional[str]) -> Optional[str]:
+    """The verification gate (stackctl/verification_record.py): refuse, or return the override's note."""
+    if override is not None and not override.strip():
+        raise PromotionRefused(["--override-verification '': give the reason for promoting without a green "
+                                "verification, in words; it goes into the commit message"])
+    if target.verification is None:
+        return None
+    from components.config_model import ConfigError
+    from stackctl.verification_record import read_records, verification_problems
+
+    try:
+        log = read_records(root / target.verification, f"{RELEASE_KEY}.promotionGate.verification")
+    except ConfigError as error:
+        raise PromotionRefused([f"the verification records {target.verification} are unusable: {problem}"
+                                for problem in error.problems]) from None
+    problems = verification_problems(log, [(change.component, change.new_image) for change in changes
+                                           if change.old_image != change.new_image],
+                                     source.stack, staging_update.ended if staging_update else None,
+                                     target.verification)
+    if not problems:
+        return None
+    if override is None:
+        raise PromotionRefused(problems + [
+            f"{target.path.name} takes only images {source.stack} verified ({RELEASE_KEY}.promotionGate."
+            f"verification); to promote anyway, add --override-verification \"<reason>\", which is printed and "
+            "written into the commit message"])
+    return ("Verification override: promoted without a green verification:\n"
+            + "\n".join(f"- {problem}" for problem in problems) + f"\nReason: {override.strip()}")
 
 
 def _ledger_with(path: Path, changes: Sequence[ComponentChange], source: StackFile,
@@ -913,6 +955,12 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--override-gate", metavar="REASON",
                         help="allow --min-soak-hours below the target's configured minimum; the reason is printed "
                              "and written into the commit message")
+    parser.add_argument("--override-verification", metavar="REASON",
+                        help="promote images without a green `stackctl verify` record; the reason is printed and "
+                             "written into the commit message")
+    parser.add_argument("--read-state", action="store_true",
+                        help="read the source's outputs and history from its Pulumi state (Automation API, needs "
+                             "the pulumi CLI) instead of --verify-against/--history files")
     parser.add_argument("--allow-dirty", action="store_true",
                         help="promote even if the target stack file has uncommitted changes in git")
     parser.add_argument("--root", type=Path, default=None, help="directory of the Pulumi.<stack>.yaml files. Default: cwd.")
@@ -922,11 +970,25 @@ def add_parser(subparsers) -> None:
 
 def run(args) -> int:
     root = args.root if args.root is not None else Path.cwd()
+    verify_against, history = args.verify_against, args.history
+    with tempfile.TemporaryDirectory(prefix="stackctl-state-") as state_directory:
+        if getattr(args, "read_state", False):
+            if verify_against is not None or history is not None:
+                raise BadInput("--read-state", "with --verify-against/--history",
+                               "give either the files or --read-state, not both")
+            from stackctl.stack_state import save_stack_state
+
+            verify_against, history = save_stack_state(args.source, root, Path(state_directory))
+        return _promote_and_report(args, root, verify_against, history)
+
+
+def _promote_and_report(args, root: Path, verify_against: Optional[Path], history: Optional[Path]) -> int:
     try:
         result = promote_release(
             root, args.source, args.target, only=args.only, dry_run=args.dry_run,
-            verify_against=args.verify_against, history=args.history, min_soak_hours=args.min_soak_hours,
+            verify_against=verify_against, history=history, min_soak_hours=args.min_soak_hours,
             override_gate=args.override_gate, allow_dirty=args.allow_dirty,
+            override_verification=getattr(args, "override_verification", None),
         )
     except PromotionRefused as refusal:
         print(f"error: not promoting {args.source} -> {args.target}; "

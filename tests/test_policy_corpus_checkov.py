@@ -53,6 +53,10 @@ CHECKOV_SCOPE = {
     "CKV_K8S_38": "service-account-token-not-mounted",
     "CKV_K8S_152": "ingress-no-snippet-annotations",  # snippets with Lua or alias
     "CKV_K8S_153": "ingress-no-snippet-annotations",  # any snippet
+    "CKV_K8S_49": "rbac-no-wildcard",
+    "CKV_K8S_157": "rbac-no-privilege-escalation-verbs",  # bind
+    "CKV_K8S_158": "rbac-no-privilege-escalation-verbs",  # escalate
+    "CKV_K8S_42": "rbac-no-default-service-account-binding",
 }
 BAD_FILES = sorted((CORPUS / "bad").glob("*.yaml"))
 

@@ -7,7 +7,7 @@ from policies.image_pinned_by_digest import POLICY
 
 SOL = "Deployment 'matrix/sol'"
 DIGEST = "registry.sunbeam.pt/studio/sol@sha256:be539f2bd0ce7b4a99a4dd1ebe22954331a5e1cb7f53152f95e7315914eb0317"
-RULE = "must be pinned by digest (registry/repository@sha256:<64 hex>)."
+RULE = "must be pinned by digest (registry/repository@sha256:<64 hex> or @sha512:<128 hex>)."
 
 
 def check(manifest):
@@ -23,6 +23,12 @@ def test_digest_pinned_images_pass():
     assert check(sol()) == []
 
 
+def test_a_sha512_digest_passes():
+    sha512 = "registry.sunbeam.pt/studio/sol@sha512:" + "0123456789abcdef" * 8
+    assert check(sol("spec.template.spec.containers.0.image", sha512)) == []
+    assert check(sol("spec.template.spec.containers.0.image", sha512.replace("@", ":1.4.0@"))) == []
+
+
 def test_tag_and_digest_together_pass():
     assert check(sol("spec.template.spec.containers.0.image", DIGEST.replace("@", ":1.4.0@"))) == []
 
@@ -32,6 +38,10 @@ def test_tag_and_digest_together_pass():
     ("registry.sunbeam.pt/studio/sol", "'registry.sunbeam.pt/studio/sol'"),
     ("registry.sunbeam.pt/studio/sol@sha256:abc", "'registry.sunbeam.pt/studio/sol@sha256:abc'"),
     (DIGEST.upper(), repr(DIGEST.upper())),
+    (DIGEST.replace("sha256", "sha512"), repr(DIGEST.replace("sha256", "sha512"))),  # 64 digits: not a sha512
+    (DIGEST.replace("sha256", "sha384"), repr(DIGEST.replace("sha256", "sha384"))),  # not registered
+    ("registry.sunbeam.pt/studio/sol@multihash+base58:QmRZxt2b1FVZPNqd8hsiykDL3TdBDeTSPX9Kv46HmX4Gx8",
+     "'registry.sunbeam.pt/studio/sol@multihash+base58:QmRZxt2b1FVZPNqd8hsiykDL3TdBDeTSPX9Kv46HmX4Gx8'"),
     (UNKNOWN_STRING_VALUE, "unknown at preview"),
 ])
 def test_container_image_must_be_digest(image, shown):

@@ -33,7 +33,7 @@ FAULTS = [
      "container 'sol' resources.requests.cpu (unset) must be set to a quantity such as 100m or 256Mi."),
     (image_pinned_by_digest.POLICY, f"{CONTAINER}.image", "registry.sunbeam.pt/studio/sol:1.4.0",
      "container 'sol' image ('registry.sunbeam.pt/studio/sol:1.4.0') must be pinned by digest "
-     "(registry/repository@sha256:<64 hex>)."),
+     "(registry/repository@sha256:<64 hex> or @sha512:<128 hex>)."),
     (service_account_token_not_mounted.POLICY, "spec.automountServiceAccountToken", True,
      'pod spec automountServiceAccountToken (true) must be false (only pods labelled azure.workload.identity/use: '
      '"true" may mount a token).'),

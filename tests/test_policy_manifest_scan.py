@@ -81,8 +81,53 @@ def test_a_tab_indented_file_is_bad_input_with_file_and_line(tmp_path, capsys):
     (tmp_path / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n\tname: x\n")
     code, out, err = _policy(tmp_path, capsys)
     assert code == 2
-    assert err.splitlines()[1] == ("  cm.yaml:4: not valid YAML: found character '\\t' that cannot start any token "
-                                   "(while scanning for the next token)")
+    assert err.splitlines()[1] == ("  cm.yaml:4: not valid YAML: found character that cannot start any token "
+                                   "(while scanning for the next token) (a tab: YAML indents with spaces only)")
+
+
+def test_a_tab_before_a_trailing_comment_is_read_as_kubectl_reads_it(tmp_path, capsys):
+    # PyYAML's pure-Python scanner refuses this line; libyaml (CSafeLoader) and kubectl accept it.
+    (tmp_path / "cm.yaml").write_text(CONFIG_MAP.replace(
+        "data: {a: b}\n", "data:\n  a: b\t# the default\n"))
+    code, out, err = _policy(tmp_path, capsys)
+    assert (code, _last_line(out), err) == (0, "1 resources, 0 violations (0 mandatory)", "")
+
+
+def test_a_generate_name_object_is_checked_under_its_prefix(tmp_path, capsys):
+    import yaml
+    pod = yaml.safe_load(PRIVILEGED)
+    pod["metadata"] = {"generateName": "sol-debug-", "namespace": "matrix"}
+    (tmp_path / "job.yaml").write_text(yaml.safe_dump(pod))
+    code, out, err = _policy(tmp_path, capsys)
+    assert (code, err) == (1, "")
+    assert "Deployment 'matrix/sol-debug-*' container 'sol' securityContext.privileged (true) must be false or unset." \
+        in out
+    assert _last_line(out) == "1 resources, 5 violations (5 mandatory)"
+
+
+def test_an_object_with_neither_name_nor_generate_name_is_skipped_and_listed(tmp_path, capsys):
+    (tmp_path / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {namespace: matrix}\n---\n" + CONFIG_MAP)
+    code, out, err = _policy(tmp_path, capsys)
+    assert (code, err) == (0, "skipped cm.yaml (document 1): ConfigMap without metadata.name or metadata.generateName\n")
+
+
+def test_the_api_servers_own_objects_in_a_cluster_dump_are_skipped(tmp_path, capsys):
+    own = [{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "kubernetes", "namespace": "default"},
+            "spec": {"type": "ClusterIP", "ports": [{"name": "https", "port": 443, "targetPort": 6443}]}},
+           {"apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": "kubernetes", "namespace": "default"},
+            "subsets": [{"addresses": [{"ip": "10.0.0.1"}], "ports": [{"name": "https", "port": 6443}]}]},
+           {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+            "metadata": {"name": "kubernetes", "namespace": "default"}, "addressType": "IPv4", "endpoints": []}]
+    mine = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "kubernetes", "namespace": "matrix"},
+            "spec": {"ports": [{"port": 443}]}}
+    (tmp_path / "dump.json").write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": own + [mine]}))
+    code, out, err = _policy(tmp_path, capsys)
+    assert (code, _last_line(out)) == (0, "1 resources, 0 violations (0 mandatory)")
+    assert err.splitlines() == [
+        "skipped dump.json items[0]: the API server's own Service (default/kubernetes), not a workload's",
+        "skipped dump.json items[1]: the API server's own Endpoints (default/kubernetes), not a workload's",
+        "skipped dump.json items[2]: the API server's own EndpointSlice (default/kubernetes), not a workload's",
+    ]
 
 
 def test_broken_json_names_file_and_line(tmp_path, capsys):

@@ -106,3 +106,66 @@ def test_pods_of_custom_resources_are_not_workloads_here():
     rollout = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout", "metadata": {"name": "r", "namespace": "x"},
                "spec": {"template": {"spec": {"containers": []}}}}
     assert check(rollout) == []
+
+
+# --- Cilium (AKS's Cilium dataplane): the policies as Cilium's docs and charts write them ---------
+
+CILIUM_DENY_ALL = """
+apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: default-deny, namespace: matrix}
+spec:
+  endpointSelector: {}
+  ingress:
+  - {}
+  egress:
+  - {}
+"""
+
+
+def cilium(text, **changes):
+    import yaml
+    manifest = yaml.safe_load(text)
+    for path, value in changes.items():
+        manifest = offline.changed(manifest, path.replace("__", "."), value)
+    return manifest
+
+
+def test_a_cilium_deny_all_policy_isolates_its_namespace():
+    assert check(cilium(CILIUM_DENY_ALL), without=["matrix/default-deny"]) == []
+
+
+def test_cilium_enable_default_deny_without_sections_isolates():
+    assert check(cilium(CILIUM_DENY_ALL, spec__ingress=offline.DELETE, spec__egress=offline.DELETE,
+                        spec__enableDefaultDeny={"ingress": True, "egress": True}),
+                 without=["matrix/default-deny"]) == []
+
+
+def test_cilium_directions_add_up_across_policies_and_specs():
+    ingress_only = cilium(CILIUM_DENY_ALL, spec__egress=offline.DELETE)
+    egress_only = cilium(CILIUM_DENY_ALL, metadata__name="deny-egress", spec__ingress=offline.DELETE)
+    assert check(ingress_only, egress_only, without=["matrix/default-deny"]) == []
+    as_specs = cilium(CILIUM_DENY_ALL, spec=offline.DELETE,
+                      specs=[{"endpointSelector": {}, "ingress": [{}]}, {"endpointSelector": {}, "egressDeny": [{}]}])
+    assert check(as_specs, without=["matrix/default-deny"]) == []
+
+
+@pytest.mark.parametrize("changes, gap", [
+    ({"spec__egress": offline.DELETE}, None),
+    ({"spec__egress": [{"toEntities": ["world"]}]}, "egress has 1 allow rule(s)"),
+    ({"spec__enableDefaultDeny": {"egress": False}}, None),
+    ({"spec__endpointSelector": {"matchLabels": {"app": "sol"}}}, None),
+    ({"spec__ingress": UNKNOWN_ARRAY_VALUE}, "ingress unknown at preview"),
+])
+def test_cilium_policies_that_leave_a_direction_open_do_not_count(changes, gap):
+    why = f"; CiliumNetworkPolicy 'default-deny': {gap}" if gap else ""
+    assert check(cilium(CILIUM_DENY_ALL, **changes), without=["matrix/default-deny"]) == [
+        ("matrix", f"Namespace 'matrix' {RULE} Deployment 'sol'{why}.")]
+
+
+def test_a_cilium_clusterwide_deny_all_isolates_every_namespace():
+    clusterwide = cilium(CILIUM_DENY_ALL, kind="CiliumClusterwideNetworkPolicy", metadata={"name": "default-deny"})
+    assert check(clusterwide, without=["matrix/default-deny", "forge/default-deny"]) == []
+    ingress_only = cilium(CILIUM_DENY_ALL, kind="CiliumClusterwideNetworkPolicy", metadata={"name": "default-deny"},
+                          spec__egress=offline.DELETE)
+    assert [name for name, _ in check(ingress_only, without=["matrix/default-deny"])] == ["matrix"]

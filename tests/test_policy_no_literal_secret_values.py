@@ -29,7 +29,10 @@ def test_secret_references_and_plain_settings_pass():
 
 
 @pytest.mark.parametrize("name", ["SOL_TOKEN", "DB_PASSWORD", "client_secret", "MISTRAL_API_KEY", "ApiKey",
-                                  "TLS_PRIVATE_KEY", "private-key"])
+                                  "TLS_PRIVATE_KEY", "private-key",
+                                  # widened: what the old pattern missed
+                                  "pwd", "DB_PWD", "REDIS_PASSWD", "aws_access_key_id", "AWS_SECRET_ACCESS_KEY",
+                                  "STRIPE_KEY", "encryption-key", "KEY", "GOOGLE_APPLICATION_CREDENTIALS_JSON"])
 def test_secret_like_env_literal_is_reported(name):
     assert check(sol_with_env(name, "s3cr3t")) == [f"Deployment 'matrix/sol' container 'sol' env {name} {RULE}"]
 
@@ -39,9 +42,19 @@ def test_value_computed_from_an_output_is_a_literal_too():
         f"Deployment 'matrix/sol' container 'sol' env ADMIN_PASSWORD {RULE}"]
 
 
-@pytest.mark.parametrize("name, value", [("DB_PASSWORD", ""), ("LOG_LEVEL", "debug")])
+@pytest.mark.parametrize("name, value", [("DB_PASSWORD", ""), ("LOG_LEVEL", "debug"),
+                                         # narrowed: names that point at a secret, and words that merely contain "key"
+                                         ("JWT_SECRET_KEY_PATH", "/etc/jwt/key.pem"), ("TOKEN_FILE", "/var/run/token"),
+                                         ("TLS_SECRET_NAME", "forge-tls"), ("SECRETS_DIR", "/run/secrets"),
+                                         ("MONKEY_MODE", "on"), ("KEYCLOAK_URL", "https://id.example"),
+                                         ("SORT_KEYS", "true")])
 def test_empty_values_and_other_names_pass(name, value):
     assert check(sol_with_env(name, value)) == []
+
+
+def test_the_not_secret_pattern_is_configurable():
+    assert check(sol_with_env("JWT_SECRET_KEY_PATH", "/etc/jwt/key.pem"), notSecretPattern="") == [
+        f"Deployment 'matrix/sol' container 'sol' env JWT_SECRET_KEY_PATH {RULE}"]
 
 
 def test_allowed_names_are_exempt():

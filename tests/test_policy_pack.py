@@ -65,7 +65,7 @@ def struct(value):
 
 def test_registry_names_are_kebab_case_unique_and_match_their_modules():
     names = [policy.name for policy in POLICIES]
-    assert len(names) == len(set(names)) == 40
+    assert len(names) == len(set(names)) == 53
     for name in names:
         assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", name), name
         module = name.replace("-", "_")
@@ -78,8 +78,8 @@ def test_descriptions_are_one_sentence():
         assert policy.description.endswith(".") and policy.description.count(". ") == 0, policy.name
 
 
-def test_stack_rules_are_the_last_twelve():
-    assert [isinstance(policy, StackValidationPolicy) for policy in POLICIES] == [False] * 28 + [True] * 12
+def test_stack_rules_come_after_the_resource_rules():
+    assert [isinstance(policy, StackValidationPolicy) for policy in POLICIES] == [False] * 36 + [True] * 17
 
 
 def test_policy_pack_yaml_runs_python_in_its_own_virtualenv():

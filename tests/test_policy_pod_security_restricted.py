@@ -63,9 +63,28 @@ def test_pod_level_values_apply_when_the_container_sets_none():
     (f"{POD}.volumes.1", {"name": "tmp", "hostPath": {"path": "/tmp"}},
      f'{SOL} volume \'tmp\' hostPath ({{"path": "/tmp"}}) must be unset.'),
     (f"{MAIN}.ports", [{"containerPort": 8080, "hostPort": 8080}], f"{C} ports[0].hostPort (8080) must be unset."),
+    (f"{MAIN}.securityContext.capabilities.drop", ["All"],
+     f'{C} securityContext.capabilities.drop (["All"]) must include ALL (upper case: Pod Security admission '
+     "compares it exactly)."),
+    (f"{MAIN}.securityContext.procMount", "Unmasked",
+     f"{C} securityContext.procMount ('Unmasked') must be Default or unset."),
+    (f"{MAIN}.securityContext.windowsOptions", {"hostProcess": True},
+     f"{C} securityContext.windowsOptions.hostProcess (true) must be false or unset."),
+    (f"{POD}.securityContext.windowsOptions", {"hostProcess": True},
+     f"{SOL} pod spec securityContext.windowsOptions.hostProcess (true) must be false or unset."),
 ])
 def test_one_broken_field_is_reported(path, value, expected):
     assert check(sol(path, value)) == [expected]
+
+
+@pytest.mark.parametrize("path, value", [
+    (f"{MAIN}.securityContext.procMount", "Default"),
+    (f"{MAIN}.securityContext.windowsOptions", {"hostProcess": False}),
+    (f"{POD}.securityContext.windowsOptions", {"runAsUserName": "ContainerUser"}),
+    (f"{MAIN}.securityContext.capabilities.drop", ["NET_RAW", "ALL"]),
+])
+def test_baseline_fields_at_their_safe_values_pass(path, value):
+    assert check(sol(path, value)) == []
 
 
 def test_container_false_overrides_pod_true():
@@ -98,6 +117,8 @@ def test_unknown_security_context_reports_every_field():
         f"{C} securityContext.runAsUser (unknown at preview) must not be 0 (root).",
         f"{C} securityContext.allowPrivilegeEscalation (unknown at preview) must be false.",
         f"{C} securityContext.privileged (unknown at preview) must be false or unset.",
+        f"{C} securityContext.windowsOptions.hostProcess (unknown at preview) must be false or unset.",
+        f"{C} securityContext.procMount (unknown at preview) must be Default or unset.",
         f"{C} securityContext.capabilities.drop (unknown at preview) must include ALL.",
         f"{C} securityContext.capabilities.add (unknown at preview) must add nothing but NET_BIND_SERVICE.",
         f"{C} securityContext.seccompProfile.type (unknown at preview) must be RuntimeDefault (on the container or the pod).",

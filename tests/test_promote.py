@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from stackctl import promote
 from stackctl.promote import PromotionRefused, promote_release
+from verification_records import record_verification
 
 ROOT = Path(__file__).resolve().parent.parent
 OLD, NEW, WEB = "a" * 64, "b" * 64, "c" * 64
@@ -590,6 +591,8 @@ def test_commit_message_file_holds_exactly_the_printed_message(tmp_path, project
     outputs.write_text(json.dumps({"releaseDigests": {"sol": f"registry.sunbeam.pt/studio/sol@sha256:{'e' * 64}"}}))
     ended = datetime.now(timezone.utc) - timedelta(hours=1)
     history = history_file(tmp_path, {"end": ended})
+    record_verification(tmp_path, {"sol": f"registry.sunbeam.pt/studio/sol@sha256:{'e' * 64}"},
+                        verified_at=ended + timedelta(minutes=10), update_ended_at=ended)
     message_file = tmp_path / "message.txt"
     completed = subprocess.run(
         [sys.executable, "-m", "stackctl", "promote", "--from", "staging", "--to", "prod", "--root", str(tmp_path),

@@ -12,12 +12,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from components.config_model import ConfigError
 from components.release_ledger import ReleaseLedger, provenance_problems, read_ledger
+from verification_records import record_verification
 
 ROOT = Path(__file__).resolve().parent.parent
 SOL_NOW = "registry.sunbeam.pt/studio/sol@sha256:be539f2bd0ce7b4a99a4dd1ebe22954331a5e1cb7f53152f95e7315914eb0317"
@@ -54,7 +56,11 @@ def bump(path: Path, old: str, new: str) -> None:
 
 
 def evidence(project: Path, image: str, ended: str = "2026-11-20T10:02:00.000Z", version: int = 7) -> list[str]:
-    """Staging's `pulumi stack output --json` and `pulumi stack history --json` after it deployed `image`."""
+    """Staging's `pulumi stack output --json` and `pulumi stack history --json` after it deployed `image`,
+    and the green `stackctl verify staging` that followed (prod's verification gate reads it)."""
+    moment = datetime.fromisoformat(ended.replace("Z", "+00:00"))
+    record_verification(project, {"sol": image}, verified_at=moment + timedelta(minutes=5),
+                        update_ended_at=moment, update=version)
     (project / "staging-outputs.json").write_text(json.dumps(
         {"environment": "staging", "releaseDigests": {"sol": image}}))
     (project / "staging-history.json").write_text(json.dumps([
