@@ -8,7 +8,9 @@ so that one run shows the whole list and nothing has been registered yet.
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+import difflib
+import types
+from typing import Annotated, Any, Iterable, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic.alias_generators import to_camel
@@ -64,7 +66,10 @@ def _describe_pydantic_error(error: dict[str, Any], prefix: tuple[Any, ...], mod
                     for t in str(error["ctx"]["expected_tags"]).split(",")]
         return f"{path}.kind: {tag!r} is not a kind (kinds: {', '.join(expected)})"
     if kind == "extra_forbidden":
-        return f"{path}: unknown key (remove it or check its spelling; see the config reference in Pulumi.yaml)"
+        unknown = str(location[-1]) if location else ""
+        close = difflib.get_close_matches(unknown, sorted(_keys_at(model, location[:-1])), n=1)
+        hint = f"did you mean {close[0]!r}?" if close else "remove it or check its spelling;"
+        return f"{path}: unknown key ({hint} every key is in docs/config.md)"
     if kind == "missing":
         return f"{path}: required key is missing"
     message = error["msg"]
@@ -72,6 +77,41 @@ def _describe_pydantic_error(error: dict[str, Any], prefix: tuple[Any, ...], mod
     if kind == "value_error":
         return f"{path}: {message.removeprefix('Value error, ')}"
     return f"{path}: {value!r} is invalid: {message}"
+
+
+def _step(annotation: Any, part: Any) -> list[Any]:
+    """The annotations one location part below `annotation` (a model's key, a map's name, a list's index)."""
+    origin, arguments = get_origin(annotation), get_args(annotation)
+    if origin is Annotated:
+        return _step(arguments[0], part)
+    if origin in (Union, types.UnionType):
+        return [found for argument in arguments for found in _step(argument, part)]
+    if origin is dict:
+        return [arguments[1]]
+    if origin in (list, tuple):
+        return [arguments[0]]
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [field.annotation for name, field in annotation.model_fields.items()
+                if part in (name, field.alias)]
+    return []
+
+
+def _models(annotation: Any) -> list[type[BaseModel]]:
+    origin, arguments = get_origin(annotation), get_args(annotation)
+    if origin is Annotated:
+        return _models(arguments[0])
+    if origin in (Union, types.UnionType):
+        return [model for argument in arguments for model in _models(argument)]
+    return [annotation] if isinstance(annotation, type) and issubclass(annotation, BaseModel) else []
+
+
+def _keys_at(model: type[BaseModel], location: Iterable[Any]) -> set[str]:
+    """The keys a config may hold at `location` below `model`: what an unknown key is compared with."""
+    current: list[Any] = [model]
+    for part in location:
+        current = [found for annotation in current for found in _step(annotation, part)]
+    return {field.alias or name for found in current for candidate in _models(found)
+            for name, field in candidate.model_fields.items()}
 
 
 def validate_config(model: type[BaseModel], data: Any, prefix: tuple[Any, ...] = ()) -> Any:

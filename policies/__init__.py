@@ -4,5 +4,5 @@ Each policy lives in its own module, named after the policy (`image-pinned-by-di
 is `image_pinned_by_digest.py`); `registry.py` lists them; `__main__.py` hands
 that list to the Pulumi engine; `offline.py` runs the very same policy objects
 without an engine, on rendered Kubernetes YAML or on the resources the program
-registers under mocks (`python -m stackctl policy`).
+registers under mocks (`stackctl policy`).
 """

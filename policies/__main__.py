@@ -10,10 +10,8 @@ from pulumi_policy import EnforcementLevel, PolicyPack
 # that tests and stackctl import them as `policies.*`). Load the directory as
 # the package `policies`, whatever the directory is called once published.
 _PACK_DIRECTORY = Path(__file__).resolve().parent
-# The plain facts the pack shares with the program (`platform_facts/`, pure
-# standard library) sit beside the pack in the repository.
-if str(_PACK_DIRECTORY.parent) not in sys.path:
-    sys.path.insert(0, str(_PACK_DIRECTORY.parent))
+# The facts the pack shares with the program come from the installed package
+# platform-facts (policies/requirements.txt), not from the repository around it.
 if "policies" not in sys.modules:
     _spec = importlib.util.spec_from_file_location(
         "policies", _PACK_DIRECTORY / "__init__.py", submodule_search_locations=[str(_PACK_DIRECTORY)])

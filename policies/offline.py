@@ -81,6 +81,8 @@ class Violation:
     resource: str  # the resource's name, or "" for the stack as a whole
     message: str
     level: str  # "mandatory" or "advisory"
+    # Which resource, when a name is not enough (two kinds may share one); locations in reports are keyed by it.
+    urn: str = field(default="", compare=False)
 
     @property
     def mandatory(self) -> bool:
@@ -208,8 +210,9 @@ def evaluate(resources: Iterable[Resource], config: Optional[Mapping[str, Any]] 
         policy_config = settings[policy.name].config
         if isinstance(policy, ResourceValidationPolicy):
             for resource, props, opts in zip(resources, proxied, options):
-                def report(message: str, urn: Optional[str] = None, _name: str = resource.name) -> None:
-                    violations.append(Violation(policy.name, _name, message, reported_level))
+                def report(message: str, urn: Optional[str] = None, _name: str = resource.name,
+                           _urn: str = resource.urn) -> None:
+                    violations.append(Violation(policy.name, _name, message, reported_level, _urn))
                 args = ResourceValidationArgs(resource.resource_type, props, resource.urn, resource.name, opts,
                                               None, dict(policy_config), {})
                 _guarded(policy, lambda: policy.validate(args, report), violations, resource.name)
@@ -224,7 +227,8 @@ def evaluate(resources: Iterable[Resource], config: Optional[Mapping[str, Any]] 
                     resource.parent = by_urn.get(opts.parent) if opts.parent else None
 
             def report_stack(message: str, urn: Optional[str] = None) -> None:
-                violations.append(Violation(policy.name, names_by_urn.get(urn or "", ""), message, reported_level))
+                violations.append(Violation(policy.name, names_by_urn.get(urn or "", ""), message, reported_level,
+                                            urn or ""))
             args = StackValidationArgs(stack_resources, dict(policy_config), {})
             _guarded(policy, lambda: policy.validate(args, report_stack), violations, "")
     return violations

@@ -1,4 +1,4 @@
-"""Entry point: ``python -m stackctl VERB ...``.
+"""Entry point: the `stackctl` command (``python -m stackctl VERB ...`` works too).
 
 Verbs are looked up by module name so that one missing optional dependency
 (for example pulumi-policy for ``policy``) cannot break the others.
@@ -8,16 +8,24 @@ same for all of them and no input shows a traceback: bad input is one
 `error: <what>: <value> (<fix>)` line and exit 2; anything unexpected is one
 line naming the verb and the exception, and exit 70 (`--debug` adds the
 traceback).
+
+The global flags (`--debug`, `--root`, `--output`) are accepted before or
+after the verb: they are defined on the top parser and again on every verb's
+parser with a suppressed default, so a flag given after the verb is not reset
+by the top parser's default.
 """
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 import traceback
+from pathlib import Path
 
 from stackctl.errors import (
     EXIT_BAD_INPUT,
+    EXIT_BROKEN_PIPE,
     EXIT_CODES_HELP,
     EXIT_INTERNAL_ERROR,
     EXIT_INTERRUPTED,
@@ -32,8 +40,10 @@ VERBS = {
     "policy": "stackctl.policy",
     "bench": "stackctl.bench",
     "drift": "stackctl.drift",
+    "schema": "stackctl.schema",
     "verify": "stackctl.verify",
     "risk": "stackctl.risk",
+    "local": "stackctl.local",
 }
 
 
@@ -46,10 +56,52 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_BAD_INPUT)
 
 
+# The verbs that write SARIF (a findings format: only policy has findings with rules and locations).
+SARIF_VERBS = frozenset({"policy"})
+
+
+def _add_global_flags(parser: argparse.ArgumentParser, top: bool) -> None:
+    """The flags every verb takes; on the verb parsers their defaults are suppressed (see the module docstring)."""
+    def default(value):
+        return value if top else argparse.SUPPRESS
+
+    parser.add_argument("--debug", action="store_true", default=default(False),
+                        help="on an internal error, print the traceback too")
+    parser.add_argument("--root", type=Path, metavar="DIR", default=default(None),
+                        help="the project directory (Pulumi.yaml, Pulumi.<stack>.yaml). "
+                             "Default: this checkout (render, parity, policy, drift, schema; bench always uses it); "
+                             "the current directory for promote")
+    parser.add_argument("--output", choices=("text", "json", "sarif"), default=default("text"),
+                        help="text for people (default); json for scripts (docs/output-formats.md); "
+                             "sarif for code scanning (policy only)")
+
+
+def version_text() -> str:
+    """`stackctl --version`: the program's version and the Pulumi SDKs it runs on (the engine plugins follow them)."""
+    from stackctl.versions import installed_versions
+
+    lines = []
+    for name, installed, pinned in installed_versions():
+        note = "" if pinned in (None, installed) else f" (requirements.txt pins {pinned}: run scripts/bootstrap)"
+        lines.append(f"{name} {installed or 'not installed'}{note}")
+    return "\n".join(lines)
+
+
+class _VersionAction(argparse.Action):
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(version_text())
+        parser.exit(0)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="stackctl", description=__doc__.split("\n\n")[0], epilog=EXIT_CODES_HELP,
                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--debug", action="store_true", help="on an internal error, print the traceback too")
+    parser.add_argument("--version", action=_VersionAction,
+                        help="print the version of stackctl and of the Pulumi SDKs it runs on, and exit")
+    _add_global_flags(parser, top=True)
     subparsers = parser.add_subparsers(dest="verb", required=True, parser_class=_Parser)
     for verb, module_name in VERBS.items():
         try:
@@ -60,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
             continue  # verb not built yet
         module.add_parser(subparsers)
     for verb_parser in subparsers.choices.values():
+        _add_global_flags(verb_parser, top=False)
         verb_parser.epilog = (verb_parser.epilog + "\n\n" if verb_parser.epilog else "") + EXIT_CODES_HELP
         verb_parser.formatter_class = argparse.RawDescriptionHelpFormatter
     return parser
@@ -79,6 +132,10 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exit_request:  # --help (0) or a usage error (2)
         return int(exit_request.code or 0)
     verb = args.verb
+    if args.output == "sarif" and verb not in SARIF_VERBS:
+        print(f"error: --output: 'sarif' (only {', '.join(sorted(SARIF_VERBS))} writes SARIF; "
+              f"use --output text or json with {verb})", file=sys.stderr)
+        return EXIT_BAD_INPUT
     try:
         return importlib.import_module(VERBS[verb]).run(args)
     except BadInput as error:
@@ -107,10 +164,21 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERNAL_ERROR
 
 
-if __name__ == "__main__":
-    exit_code = main()
+def console_main() -> None:
+    """The `stackctl` command (pyproject.toml's console script) and `python -m stackctl`."""
+    try:
+        exit_code = main()
+    except BrokenPipeError:
+        # The reader of stdout went away (`stackctl render staging --out - | head`): no traceback, and
+        # no second error when Python flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(EXIT_BROKEN_PIPE)
     # Only here, when the process is about to end: callers of main() in the
     # same process (tests) may still run programs on those loops.
     if "stackctl.render" in sys.modules:
         sys.modules["stackctl.render"].close_worker_event_loops()
     sys.exit(exit_code)
+
+
+if __name__ == "__main__":
+    console_main()

@@ -15,6 +15,7 @@ import argparse
 import time
 from typing import Any, Callable
 
+from stackctl.output_formats import plural
 from stackctl.render import PROJECT_ROOT, RegisteredResource, record_resources
 
 
@@ -161,10 +162,20 @@ def run(args) -> int:
     from components.stack_config import read_stack_file
 
     base = read_stack_file(PROJECT_ROOT / "Pulumi.staging.yaml")
+    sizes = [("staging", base)] + [(plural(count, "service"), count) for count in args.sizes]
+    if getattr(args, "output", "text") == "json":
+        from stackctl.output_formats import print_json
+
+        rows = [measure(label, values if isinstance(values, dict) else generated_stack_values(base, values),
+                        args.repeat) for label, values in sizes]
+        print_json("bench", {"repeat": args.repeat, "rows": [{
+            "label": row["label"], "resources": row["resources"], "componentMilliseconds": row["component_ms"],
+            "bareMilliseconds": row["bare_ms"], "ratio": row["ratio"],
+            "componentMicrosecondsPerResource": row["component_us_per_resource"]} for row in rows]})
+        return 0
     # Each row is printed as soon as it is measured: the largest size takes minutes.
     print(f"{'stack':<14} {'resources':>9} {'components ms':>14} {'bare SDK ms':>12} {'ratio':>6} {'us/resource':>12}",
           flush=True)
-    sizes = [("staging", base)] + [(f"{count} services", count) for count in args.sizes]
     for label, values in sizes:
         started = time.perf_counter()
         row = measure(label, values if isinstance(values, dict) else generated_stack_values(base, values), args.repeat)

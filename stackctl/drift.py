@@ -200,7 +200,7 @@ def run(args) -> int:
         raise BadInput("--live", args.live, f"is JSON nested too deeply to be kubectl output; give "
                        f"`{KUBECTL_COMMAND}`") from None
     objects = live_objects(live, str(args.live))
-    result = collect_resources(args.stack)
+    result = collect_resources(args.stack, root=getattr(args, "root", None))
     expected = [r.inputs for r in result.resources
                 if r.type.startswith("kubernetes:") and r.inputs.get("kind") in WORKLOAD_KINDS]
     problems = find_drift(expected, objects)
@@ -210,10 +210,19 @@ def run(args) -> int:
                    if r.type.startswith("kubernetes:") and r.inputs.get("kind") in SECRET_SOURCE_KINDS]
         problems += find_missing_secret_keys(sources, objects)
         checked_secrets = f"; {len(sources)} synced Secrets hold every key the workloads read"
+    if getattr(args, "output", "text") == "json":
+        from stackctl.output_formats import print_json
+
+        print_json("drift", {"stack": args.stack, "workloads": len(expected), "live": str(args.live),
+                             "drift": problems})
+        return 1 if problems else 0
     if problems:
-        print(f"drift: {len(problems)} difference(s) between the cluster and stack {args.stack}:", file=sys.stderr)
+        from stackctl.output_formats import plural
+
+        # The drift is the verb's finding: stdout, like policy's violations and parity's differences.
+        print(f"drift: {plural(len(problems), 'difference')} between the cluster and stack {args.stack}:")
         for problem in problems:
-            print(f"  {problem}", file=sys.stderr)
+            print(f"  {problem}")
         return 1
     if checked_secrets is None:
         print("note: secret keys not checked: --live holds no Secrets (add `secrets` to the kubectl command "

@@ -20,6 +20,7 @@ EXIT_FINDINGS = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL_ERROR = 70
 EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report a SIGINT
+EXIT_BROKEN_PIPE = 141  # stdout's reader went away, as shells report a SIGPIPE
 
 EXIT_CODES_HELP = """exit codes, the same for every verb:
   0   all is well

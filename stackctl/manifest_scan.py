@@ -4,8 +4,10 @@ PATH is one file or a directory searched recursively for `.yaml`, `.yml` and
 `.json` files. Multi-document YAML, empty documents and `kind: List` (what
 `kubectl get -o yaml|json` prints) are understood. Documents that are not
 Kubernetes objects are skipped and reported as skipped, never flagged:
-Helm's `Chart.yaml` and `values.yaml`, kustomize's `kustomization.yaml`, a
-render's `outputs.yaml`. A file that does not parse (an unrendered Helm
+Helm's `Chart.yaml` and `values.yaml`, kustomize's `kustomization.yaml`.
+A directory `stackctl render` wrote also has its Azure and Vault summaries
+read (`.stackctl/cloud/*`, no suffix so that kubectl skips them), so the
+pack's cloud policies see them too; its stack outputs are not resources. A file that does not parse (an unrendered Helm
 template, a tab-indented file) is bad input, reported as `file:line: reason`:
 it was not checked, so a clean result would be a lie.
 
@@ -44,6 +46,8 @@ class ManifestScan:
     """What a scan found: objects to check, documents skipped (with why), files that did not parse."""
 
     objects: list[Mapping[str, Any]] = field(default_factory=list)
+    # Where each of `objects` starts: (file, 1-based line), for file/line locations in reports (SARIF).
+    locations: list[tuple[Path, int]] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     unparsable: list[str] = field(default_factory=list)
     files: int = 0
@@ -83,11 +87,13 @@ def _named(document: Mapping[str, Any]) -> Mapping[str, Any]:
     return {**document, "metadata": {**metadata, "name": f"{prefix}*"}} if prefix else document
 
 
-def _add_document(scan: ManifestScan, label: str, document: Any) -> None:
+def _add_document(scan: ManifestScan, label: str, document: Any, source: Path = Path(), line: int = 1,
+                  node: Any = None) -> None:
     if document is None:
         return  # an empty document, between two `---`
     if isinstance(document, Mapping) and {"type", "name", "inputs"} <= set(document):
         scan.objects.append(document)  # a `stackctl render` summary of an Azure or Vault resource
+        scan.locations.append((source, line))
         return
     if not isinstance(document, Mapping):
         scan.skipped.append(f"{label}: a {type(document).__name__}, not a Kubernetes object")
@@ -98,14 +104,28 @@ def _add_document(scan: ManifestScan, label: str, document: Any) -> None:
         if not isinstance(items, list):
             scan.skipped.append(f"{label}: {kind} whose items is not a list")
             return
+        item_nodes = _list_item_nodes(node)
         for index, item in enumerate(items):
-            _add_document(scan, f"{label} items[{index}]", item)
+            item_node = item_nodes[index] if index < len(item_nodes) else None
+            _add_document(scan, f"{label} items[{index}]", item, source,
+                          item_node.start_mark.line + 1 if item_node is not None else line, item_node)
         return
     why_not = _is_kubernetes_object(document)
     if why_not:
         scan.skipped.append(f"{label}: {why_not}")
     else:
         scan.objects.append(_named(document))
+        scan.locations.append((source, line))
+
+
+def _list_item_nodes(node: Any) -> list:
+    """The YAML nodes of a `kind: List` document's items, for their line numbers ([] when unknown)."""
+    if not isinstance(node, yaml.MappingNode):
+        return []
+    for key, value in node.value:
+        if isinstance(key, yaml.ScalarNode) and key.value == "items" and isinstance(value, yaml.SequenceNode):
+            return list(value.value)
+    return []
 
 
 def _mark(error: Exception) -> str:
@@ -124,7 +144,7 @@ def _read_file(scan: ManifestScan, path: Path, shown: str) -> None:
         return
     if path.suffix == ".json":
         try:
-            _add_document(scan, shown, json.loads(text) if text.strip() else None)
+            _add_document(scan, shown, json.loads(text) if text.strip() else None, path)
         except json.JSONDecodeError as error:
             scan.unparsable.append(f"{shown}:{error.lineno}: not valid JSON: {error.msg}")
         except RecursionError:
@@ -143,8 +163,13 @@ def _read_file(scan: ManifestScan, path: Path, shown: str) -> None:
     except (RecursionError, ValueError, OverflowError) as error:
         scan.unparsable.append(f"{shown}: not valid YAML: {type(error).__name__}: {error}")
         return
+    # The same text composed again, for the line each document starts on (parsing succeeded just above).
+    nodes = list(yaml.compose_all(text, Loader=YAML_LOADER))
     for index, document in enumerate(documents):
-        _add_document(scan, shown if len(documents) == 1 else f"{shown} (document {index + 1})", document)
+        node = nodes[index] if index < len(nodes) else None
+        line = node.start_mark.line + 1 if node is not None else 1
+        _add_document(scan, shown if len(documents) == 1 else f"{shown} (document {index + 1})", document,
+                      path, line, node)
 
 
 def _tab_at_mark(text: str, error: yaml.YAMLError) -> bool:
@@ -172,6 +197,10 @@ def scan_manifests(path: Path) -> ManifestScan:
         files, base = [path], path.parent
     else:
         raise FileNotFoundError(path)
+    if path.is_dir():
+        from stackctl.render import CLOUD_DIRECTORY
+
+        files += sorted(summary for summary in (path / CLOUD_DIRECTORY).glob("*") if summary.is_file())
     for file in files:
         scan.files += 1
         _read_file(scan, file, str(file.relative_to(base)) if file != path else str(path))

@@ -10,11 +10,11 @@ the single table of values that may legitimately vary by environment.
 
 A resource is identified by (apiVersion, kind, namespace, name) for Kubernetes
 objects and by (type, name) for the summaries of other resources
-(`cloud/*.yaml`), read from each file's content, not its file name. Lists whose
+(`.stackctl/cloud/*`), read from each file's content, not its file name. Lists whose
 items all carry a unique `name` (containers, env, volumes, ...) are matched by
 name rather than position, so one added item is reported once.
 
-Left out on purpose: stack outputs (`outputs.yaml`) are not resources and are
+Left out on purpose: stack outputs (`.stackctl/outputs`) are not resources and are
 not compared; structural differences are never allowed except where an
 allowlist entry says a key may be absent on one side; and this is a
 comparison of what the program would register, not of live state.
@@ -255,17 +255,23 @@ def resource_id(document: Any, source: Path) -> ResourceId:
 
 
 def load_rendered(directory: Path) -> dict[ResourceId, dict]:
-    """Every resource rendered under `directory`, by identity. `outputs.yaml` at the top is skipped."""
+    """Every resource rendered under `directory`, by identity: the manifests and `.stackctl/cloud/` summaries.
+
+    The stack outputs (`.stackctl/outputs`) are not resources and are skipped.
+    """
+    from stackctl.render import CLOUD_DIRECTORY
+
     directory = Path(directory)
     if not directory.is_dir():
         raise RenderedFilesError(f"{directory}: not a directory of rendered files")
     resources: dict[ResourceId, dict] = {}
     sources: dict[ResourceId, Path] = {}
-    files = sorted(path for pattern in ("*.yaml", "*.yml") for path in directory.rglob(pattern))
+    manifests = (path for pattern in ("*.yaml", "*.yml") for path in directory.rglob(pattern)
+                 if not path.relative_to(directory).parts[0].startswith("."))
+    summaries = (path for path in (directory / CLOUD_DIRECTORY).glob("*") if path.is_file())
+    files = sorted([*manifests, *summaries])
     for path in files:
         relative = path.relative_to(directory)
-        if relative == Path("outputs.yaml"):
-            continue
         try:
             documents = [document for document in yaml.safe_load_all(path.read_text(encoding="utf-8"))
                          if document is not None]
@@ -478,8 +484,6 @@ def add_parser(subparsers) -> None:
     )
     parser.add_argument("stack_a", metavar="STACK_A", type=stack_name, help="first stack, e.g. staging")
     parser.add_argument("stack_b", metavar="STACK_B", type=stack_name, help="second stack, e.g. prod")
-    parser.add_argument("--root", type=Path, default=None,
-                        help="project directory holding Pulumi.<stack>.yaml. Default: this project.")
     parser.add_argument("--show-allowed", action="store_true",
                         help="also list the differences the allowlist permits, with the reason")
 
@@ -489,13 +493,15 @@ def run(args) -> int:
     from stackctl.render import render_stack  # heavy (Pulumi runtime): only when the verb runs
 
     from stackctl.errors import BadInput
+    from stackctl.output_formats import plural, print_json, progress
 
     if args.stack_a == args.stack_b:
         raise BadInput("STACK_B", args.stack_b, "is STACK_A again; parity compares two different stacks, "
                        "e.g. `stackctl parity staging prod`")
     with tempfile.TemporaryDirectory(prefix="stackctl-parity-") as scratch:
         rendered = {}
-        for stack in (args.stack_a, args.stack_b):
+        for step, stack in enumerate((args.stack_a, args.stack_b), start=1):
+            progress(f"parity: rendering {stack} ({step}/2)")
             out_dir = Path(scratch) / stack
             try:
                 render_stack(stack, out_dir, None, args.root)
@@ -506,23 +512,37 @@ def run(args) -> int:
                 return 2
             rendered[stack] = with_config_values_as_placeholders(
                 load_rendered(out_dir), placeholder_config_values(stack, args.root))
+        progress(f"parity: comparing {args.stack_a} and {args.stack_b}")
         differences = compare_resources(rendered[args.stack_a], rendered[args.stack_b], include_allowed=True)
 
     findings = [difference for difference in differences if difference.allowed_by is None]
     allowed = [difference for difference in differences if difference.allowed_by is not None]
+    counts = {stack: len(resources) for stack, resources in rendered.items()}
+    if getattr(args, "output", "text") == "json":
+        def as_json(difference: Difference) -> dict[str, Any]:
+            return {"resource": difference.resource, "path": difference.path, "left": difference.left,
+                    "right": difference.right, "kind": difference.kind, "allowedBy": difference.allowed_by}
+
+        print_json("parity", {
+            "left": args.stack_a, "right": args.stack_b,
+            "resources": {args.stack_a: counts[args.stack_a], args.stack_b: counts[args.stack_b]},
+            "differences": [as_json(difference) for difference in findings],
+            "allowedDifferences": [as_json(difference) for difference in allowed],
+        })
+        return 1 if findings else 0
+    # Findings are the verb's result: stdout, as `policy` prints violations; only the hint is a diagnostic.
     if args.show_allowed and allowed:
         print(f"allowed differences ({args.stack_a} != {args.stack_b}):")
         for difference in allowed:
             print(f"  {difference}    # {difference.allowed_by}")
     if findings:
-        print(f"error: {args.stack_a} and {args.stack_b} differ beyond config values "
-              f"({len(findings)} finding(s); left is {args.stack_a}, right is {args.stack_b}):", file=sys.stderr)
+        print(f"parity {args.stack_a} {args.stack_b}: {plural(len(findings), 'difference')} beyond config values "
+              f"(left is {args.stack_a}, right is {args.stack_b}):")
         for difference in findings:
-            print(f"  {difference}", file=sys.stderr)
-        print("  (fix the program or the stack config, or add a reasoned entry to "
-              "ALLOWED_DIFFERENCES in stackctl/parity.py)", file=sys.stderr)
+            print(f"  {difference}")
+        print("fix the program or the stack config, or add a reasoned entry to ALLOWED_DIFFERENCES in "
+              "stackctl/parity.py", file=sys.stderr)
         return 1
-    counts = {stack: len(resources) for stack, resources in rendered.items()}
     print(f"parity {args.stack_a} {args.stack_b}: ok, {counts[args.stack_a]} resources on each side, "
-          f"{len(allowed)} allowed differences")
+          f"{plural(len(allowed), 'allowed difference')}")
     return 0

@@ -13,7 +13,11 @@ Two inputs, the same policy objects as `pulumi preview --policy-pack policies`:
 
 Prints one line per violation (policy, resource, message, level) and exits 1
 if any is mandatory, 2 on bad input (config, stack, a file that does not
-parse, nothing to check).
+parse, nothing to check). `--output json` prints them as one JSON object
+(stackctl/output_schemas/policy.schema.json); `--output sarif` as a SARIF
+2.1.0 log for code scanning: one rule per policy (its name is the rule id),
+mandatory -> `error`, advisory -> `warning`, each result located at the file
+and line of the object with `--manifests`, at the stack file for STACK.
 """
 from __future__ import annotations
 
@@ -37,8 +41,6 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--manifests", type=Path, metavar="PATH",
                         help="evaluate the Kubernetes YAML/JSON in PATH (a file, or a directory searched "
                              "recursively) instead")
-    parser.add_argument("--root", type=Path, metavar="DIR", default=None,
-                        help="project root whose __main__.py and Pulumi.STACK.yaml to run (default: this repository)")
     parser.add_argument("--config", type=Path, metavar="FILE",
                         help="policy config (default: policies/config/STACK.json; none for --manifests without STACK)")
 
@@ -86,7 +88,8 @@ def _load_config(path: Optional[Path]) -> dict[str, Any]:
     return config
 
 
-def _manifest_resources(path: Path) -> list:
+def _manifest_resources(path: Path) -> tuple[list, dict[str, tuple[Path, int]]]:
+    """The resources in PATH, and where each starts (file, line), by the URN it is evaluated under."""
     from policies import offline
     from stackctl.errors import BadInput
     from stackctl.manifest_scan import MANIFEST_SUFFIXES, scan_manifests
@@ -111,7 +114,16 @@ def _manifest_resources(path: Path) -> list:
                  else f"no {'/'.join(MANIFEST_SUFFIXES)} file")
         raise BadInput("--manifests", path, f"nothing to check: {found}; give rendered manifests "
                        "(`stackctl render`, `helm template`, `kustomize build`, `kubectl get -o yaml`)")
-    return offline.resources_from_manifests(scan.objects)
+    resources, locations = [], {}
+    for document, location in zip(scan.objects, scan.locations):
+        for resource in offline.resources_from_manifests([document]):
+            resources.append(resource)
+            locations.setdefault(resource.with_urn(MANIFESTS_STACK).urn, location)
+    return resources, locations
+
+
+# The stack name manifests are evaluated under (it appears in their URNs).
+MANIFESTS_STACK = "manifests"
 
 
 def format_table(violations: list) -> str:
@@ -141,19 +153,48 @@ def run(args) -> int:
     config = _load_config(config_path)
     if args.manifests is not None:
         config = {**config, **NO_RESOURCE_OPTIONS_IN_YAML}
-        resources = _manifest_resources(args.manifests)
-        stack = "manifests"
+        resources, locations = _manifest_resources(args.manifests)
+        stack = MANIFESTS_STACK
+        fallback_location = (args.manifests, 0)
     else:
         resources = _stack_resources(args.stack, args.root)
         stack = args.stack
+        locations = {}
+        # A stack's resources come from the program; the stack file is what a reviewer changes.
+        fallback_location = ((args.root or PROJECT_ROOT) / f"Pulumi.{args.stack}.yaml", 0)
     try:
         violations = offline.evaluate(resources, config, stack)
     except ValueError as error:  # the config names unknown policies or breaks a policy's schema
         raise BadInput("--config", config_path, f"{error}") from None
 
     mandatory = sum(1 for v in violations if v.mandatory)
-    if violations:
-        print(format_table(violations))
-    print(f"{len(resources)} resources, {len(violations)} violations ({mandatory} mandatory)"
-          + (f", config {config_path}" if config_path else ""))
+    output = getattr(args, "output", "text")
+    if output == "sarif":
+        from stackctl.policy_sarif import sarif_log
+
+        print(json.dumps(sarif_log(violations, config, locations, fallback_location), indent=2, sort_keys=True))
+    elif output == "json":
+        from stackctl.output_formats import print_json
+
+        def located(violation) -> Optional[dict[str, Any]]:
+            file, line = locations.get(violation.urn, fallback_location)
+            return {"file": str(file), "line": line} if line else {"file": str(file)}
+
+        print_json("policy", {
+            "stack": args.stack,
+            "manifests": str(args.manifests) if args.manifests is not None else None,
+            "config": str(config_path) if config_path else None,
+            "resources": len(resources),
+            "mandatory": mandatory,
+            "advisory": len(violations) - mandatory,
+            "violations": [{"policy": v.policy, "resource": v.resource, "urn": v.urn, "level": v.level,
+                            "message": v.message, "location": located(v)} for v in violations],
+        })
+    else:
+        from stackctl.output_formats import plural
+
+        if violations:
+            print(format_table(violations))
+        print(f"{plural(len(resources), 'resource')}, {plural(len(violations), 'violation')} ({mandatory} mandatory)"
+              + (f", config {config_path}" if config_path else ""))
     return 1 if mandatory else 0

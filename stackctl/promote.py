@@ -963,7 +963,6 @@ def add_parser(subparsers) -> None:
                              "the pulumi CLI) instead of --verify-against/--history files")
     parser.add_argument("--allow-dirty", action="store_true",
                         help="promote even if the target stack file has uncommitted changes in git")
-    parser.add_argument("--root", type=Path, default=None, help="directory of the Pulumi.<stack>.yaml files. Default: cwd.")
     parser.add_argument("--commit-message-file", type=Path, default=None,
                         help="also write the commit message to this file (for automation). Default: print only.")
 
@@ -996,6 +995,8 @@ def _promote_and_report(args, root: Path, verify_against: Optional[Path], histor
         for problem in refusal.problems:
             print(f"  {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    if getattr(args, "output", "text") == "json":
+        return _print_json(args, result)
     if not result.changes:
         components = ", ".join(sorted(args.only) if args.only else sorted(result.target.images))
         print(f"nothing to promote: {result.target.path.name} already pins what {args.source} pins "
@@ -1018,4 +1019,32 @@ def _promote_and_report(args, root: Path, verify_against: Optional[Path], histor
             raise BadInput("--commit-message-file", args.commit_message_file,
                            f"cannot be written ({error.strerror}); {result.target.path.name} was "
                            f"{'written' if result.written else 'not written'}: copy the message above") from None
+    return 0
+
+
+def _print_json(args, result: PromotionResult) -> int:
+    """The promotion plan as one JSON object (stackctl/output_schemas/promote.schema.json)."""
+    from stackctl.output_formats import print_json
+
+    if result.changes and args.commit_message_file is not None:
+        try:
+            args.commit_message_file.write_text(result.commit_message, encoding="utf-8")
+        except OSError as error:
+            raise BadInput("--commit-message-file", args.commit_message_file,
+                           f"cannot be written ({error.strerror}); {result.target.path.name} was "
+                           f"{'written' if result.written else 'not written'}") from None
+    print_json("promote", {
+        "from": args.source,
+        "to": args.target,
+        "targetFile": str(result.target.path),
+        "ledger": result.target.ledger if result.ledger_diff else None,
+        "dryRun": bool(args.dry_run),
+        "written": bool(result.changes) and result.written,
+        "changes": [{"component": change.component, "oldImage": change.old_image, "newImage": change.new_image,
+                     "oldVersion": change.old_version, "newVersion": change.new_version}
+                    for change in result.changes],
+        "gateOverride": result.gate_override,
+        "diff": result.diff,
+        "commitMessage": result.commit_message,
+    })
     return 0

@@ -1,12 +1,23 @@
-"""`stackctl render STACK --out DIR`: the offline render, with no cluster, cloud or Pulumi CLI.
+"""`stackctl render STACK --out DIR|-`: the offline render, with no cluster, cloud or Pulumi CLI.
 
 The program (`components.service_stack.deploy_stack`) runs under Pulumi's mock
 runtime, exactly as under the engine, and every resource it registers is
-recorded with its inputs and resource options. Kubernetes objects are written
-as complete YAML documents (`DIR/<namespace>/<Kind>-<name>.yaml`, cluster-scoped
-ones under `DIR/_cluster/`); every other resource (Azure, Vault) as a summary
-(`DIR/cloud/<type>-<name>.yaml`: type, name, inputs, options); stack outputs to
-`DIR/outputs.yaml`. Output is byte-for-byte deterministic.
+recorded with its inputs and resource options.
+
+With `--out DIR`, Kubernetes objects are written as complete YAML documents
+(`DIR/<namespace>/<Kind>-<name>.yaml`, cluster-scoped ones under
+`DIR/_cluster/`), and nothing else under DIR is a manifest: every other
+resource (Azure, Vault) is a summary (`DIR/.stackctl/cloud/<type>--<name>`:
+type, name, inputs, options) and the stack outputs are `DIR/.stackctl/outputs`.
+Those two hold YAML but carry no `.yaml` suffix on purpose: `kubectl apply -R
+-f DIR` and kubeconform read every `.yaml`, `.yml` and `.json` file, hidden
+directories included, and would fail on them. So the tree goes to those tools
+as it is. Output is byte-for-byte deterministic.
+
+With `--out -`, the Kubernetes objects are written to stdout as one YAML
+stream in apply order (Namespaces, then the other cluster-scoped objects, then
+the namespaced ones, each group in the order `helm template` uses), ready for
+`kubectl apply -f -`; the summary line goes to stderr.
 
 Config is fully validated before the mock runtime starts, and the output
 directory is written only after the whole program has run, via a temporary
@@ -114,10 +125,18 @@ def run_program_file(program: Path, stack: str, values: dict[str, Any],
         runpy.run_path(str(program), run_name="__main__")
         return dict(get_root_resource().outputs)
 
+    # The engine's Python host runs the program with its directory on sys.path, so the
+    # program's own modules (stack_program.py) import; do the same, whatever the cwd.
+    program_directory = str(program.resolve().parent)
+    added = program_directory not in sys.path
+    if added:
+        sys.path.insert(0, program_directory)
     try:
         return record_resources(run_main, stack, referenced_outputs)
     finally:
         set_all_config({})
+        if added:
+            sys.path.remove(program_directory)
 
 
 def record_resources(program: Callable[[], Any], stack: str = "test",
@@ -224,8 +243,49 @@ def _manifest_path(resource: RegisteredResource) -> Path:
     return Path(namespace) / f"{resource.inputs['kind']}-{metadata.get('name', resource.name)}.yaml"
 
 
+# Where a render keeps what is not a Kubernetes object (see the module docstring for the names).
+METADATA_DIRECTORY = Path(".stackctl")
+OUTPUTS_FILE = METADATA_DIRECTORY / "outputs"
+CLOUD_DIRECTORY = METADATA_DIRECTORY / "cloud"
+
+
 def _summary_path(resource: RegisteredResource) -> Path:
-    return Path("cloud") / f"{resource.type.replace(':', '-').replace('/', '-')}--{resource.name}.yaml"
+    return CLOUD_DIRECTORY / f"{resource.type.replace(':', '-').replace('/', '-')}--{resource.name}"
+
+
+# The kind order `helm template` writes in (helm's releaseutil.InstallOrder):
+# what others refer to (namespaces, policies, accounts, config, storage,
+# RBAC) before what runs. Unknown kinds, custom resources included, come last.
+_APPLY_ORDER = (
+    "Namespace", "NetworkPolicy", "ResourceQuota", "LimitRange", "PodSecurityPolicy", "PodDisruptionBudget",
+    "ServiceAccount", "Secret", "SecretList", "ConfigMap", "StorageClass", "PersistentVolume",
+    "PersistentVolumeClaim", "CustomResourceDefinition", "ClusterRole", "ClusterRoleList", "ClusterRoleBinding",
+    "ClusterRoleBindingList", "Role", "RoleList", "RoleBinding", "RoleBindingList", "Service", "DaemonSet", "Pod",
+    "ReplicationController", "ReplicaSet", "Deployment", "HorizontalPodAutoscaler", "StatefulSet", "Job",
+    "CronJob", "IngressClass", "Ingress", "APIService",
+)
+_KIND_RANK = {kind: rank for rank, kind in enumerate(_APPLY_ORDER)}
+
+
+def apply_order_key(document: dict) -> tuple:
+    """Sort key of a Kubernetes object for one stream `kubectl apply -f -` takes in one pass.
+
+    Namespaces first, then the other cluster-scoped objects, then the
+    namespaced ones; within each group by kind (helm's order), namespace, name.
+    """
+    metadata = document.get("metadata") or {}
+    kind = str(document.get("kind", ""))
+    namespaced = bool(metadata.get("namespace"))
+    group = 0 if kind == "Namespace" else (2 if namespaced else 1)
+    return (group, _KIND_RANK.get(kind, len(_APPLY_ORDER)), kind, str(metadata.get("namespace") or ""),
+            str(metadata.get("name", "")))
+
+
+def kubernetes_stream(result: RenderResult) -> str:
+    """The render's Kubernetes objects as one YAML stream, in apply order."""
+    documents = sorted((resource.inputs for resource in result.resources if _is_kubernetes(resource)),
+                       key=apply_order_key)
+    return "".join(f"---\n{_dump(document)}" for document in documents)
 
 
 def _dump(document: Any) -> str:
@@ -309,6 +369,12 @@ def check_output_directory(out_dir: Path, project_root: Path = PROJECT_ROOT, cwd
                        "as a whole")
 
 
+def _current_umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
+
+
 def write_render(result: RenderResult, out_dir: Path, stack: str = "") -> list[Path]:
     """Write into a temporary sibling directory, then swap it into place (check_output_directory first)."""
     check_output_directory(out_dir)
@@ -339,9 +405,12 @@ def write_render(result: RenderResult, out_dir: Path, stack: str = "") -> list[P
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(_dump(document), encoding="utf-8")
             written.append(relative)
-        (staging_dir / "outputs.yaml").write_text(_dump(result.outputs), encoding="utf-8")
-        written.append(Path("outputs.yaml"))
+        (staging_dir / OUTPUTS_FILE).parent.mkdir(parents=True, exist_ok=True)
+        (staging_dir / OUTPUTS_FILE).write_text(_dump(result.outputs), encoding="utf-8")
+        written.append(OUTPUTS_FILE)
         (staging_dir / RENDER_MARKER).write_text(_marker_text(stack, written), encoding="utf-8")
+        # mkdtemp made it 0700; the render is for other tools and users, as any directory they create.
+        staging_dir.chmod(0o777 & ~_current_umask())
         # The old render moves aside first and is deleted only once the new one is in place.
         previous = None
         if out_dir.exists():
@@ -361,7 +430,12 @@ def write_render(result: RenderResult, out_dir: Path, stack: str = "") -> list[P
     return sorted(written)
 
 
-def collect_resources(stack: str, config_file: Optional[Path] = None, root: Optional[Path] = None) -> RenderResult:
+def _no_progress(message: str) -> None:
+    pass
+
+
+def collect_resources(stack: str, config_file: Optional[Path] = None, root: Optional[Path] = None,
+                      progress: Callable[[str], None] = _no_progress) -> RenderResult:
     """Validate the stack's config, then run the program under mocks. Raises ConfigError."""
     from components.stack_config import load_stack
 
@@ -371,16 +445,25 @@ def collect_resources(stack: str, config_file: Optional[Path] = None, root: Opti
     root = root or PROJECT_ROOT
     stack_file = config_file if config_file is not None else root / f"Pulumi.{stack}.yaml"
     # Validate first, outside the mock runtime: bad config renders nothing.
+    progress(f"render: validating the config of {stack}")
     config, _ = load_stack(root, stack, config_file)
+    progress(f"render: running the program of {stack} under the mock runtime")
     result = run_program_file(root / "__main__.py", stack, read_stack_file(stack_file))
     result.warnings = stack_warnings(config)
     return result
 
 
+# `--out -`: the Kubernetes objects to stdout, as `helm template` does.
+STDOUT = Path("-")
+
+
 def render_stack(stack: str, out_dir: Path, config_file: Optional[Path] = None,
-                 root: Optional[Path] = None) -> RenderResult:
+                 root: Optional[Path] = None, progress: Callable[[str], None] = _no_progress) -> RenderResult:
+    if out_dir == STDOUT:
+        return collect_resources(stack, config_file, root, progress)
     check_output_directory(out_dir)  # before the (slow) program run, and again before writing
-    result = collect_resources(stack, config_file, root)
+    result = collect_resources(stack, config_file, root, progress)
+    progress(f"render: writing {len(result.resources) + 1} files to {out_dir}")
     result.files = write_render(result, out_dir, stack)
     return result
 
@@ -393,7 +476,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument("stack", type=stack_name, help="stack name: staging or prod (reads Pulumi.<stack>.yaml)")
     parser.add_argument("--out", type=Path, required=True,
                         help="output directory: absent, empty, or a previous render (replaced as a whole; "
-                             "anything else is refused)")
+                             "anything else is refused); `-` writes the Kubernetes objects to stdout as one YAML "
+                             "stream in apply order")
     parser.add_argument("--config-file", type=Path, help="read this stack file instead of Pulumi.<stack>.yaml")
 
 
@@ -401,9 +485,14 @@ def run(args) -> int:
     from pulumi import RunError
 
     from components.config_model import ConfigError
+    from stackctl.errors import BadInput
+    from stackctl.output_formats import print_json, progress
 
+    if args.out == STDOUT and args.output == "json":
+        raise BadInput("--output", "json", "`--out -` writes the YAML stream to stdout; use --out DIR with "
+                                           "--output json, or --output text")
     try:
-        result = render_stack(args.stack, args.out, args.config_file)
+        result = render_stack(args.stack, args.out, args.config_file, args.root, progress)
     except RunError as error:
         # Raised by the program itself (the provenance gate): a finding, not a crash.
         print(f"error: {error}\nnothing was rendered", file=sys.stderr)
@@ -417,6 +506,21 @@ def run(args) -> int:
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     kubernetes = sum(1 for resource in result.resources if _is_kubernetes(resource))
-    print(f"rendered stack {args.stack}: {kubernetes} Kubernetes objects, "
-          f"{len(result.resources) - kubernetes} cloud resource summaries -> {args.out}")
+    summary = (f"rendered stack {args.stack}: {kubernetes} Kubernetes objects, "
+               f"{len(result.resources) - kubernetes} cloud resource summaries -> {args.out}")
+    if args.out == STDOUT:
+        sys.stdout.write(kubernetes_stream(result))
+        sys.stdout.flush()
+        print(summary, file=sys.stderr)  # stdout is the stream alone
+    elif args.output == "json":
+        print_json("render", {
+            "stack": args.stack,
+            "out": str(args.out),
+            "kubernetesObjects": kubernetes,
+            "cloudResources": len(result.resources) - kubernetes,
+            "files": [path.as_posix() for path in result.files],
+            "warnings": list(result.warnings),
+        })
+    else:
+        print(summary)
     return 0

@@ -88,10 +88,14 @@ def read_render(directory: Path, flag: str) -> dict[tuple[str, str], Mapping[str
     """(type, name) -> object, for every manifest and cloud resource of a `stackctl render` directory."""
     if not directory.is_dir():
         raise BadInput(flag, directory, "is not a directory; give the --out directory of `stackctl render STACK`")
+    from stackctl.render import CLOUD_DIRECTORY
+
     objects = {}
-    for path in sorted(directory.rglob("*.yaml")):
-        if path.name == "outputs.yaml" and path.parent == directory:
-            continue
+    # The manifests (every .yaml file outside .stackctl/) and the cloud summaries (.stackctl/cloud/*, no suffix).
+    manifests = [path for path in directory.rglob("*.yaml")
+                 if not path.relative_to(directory).parts[0].startswith(".")]
+    summaries = [path for path in (directory / CLOUD_DIRECTORY).glob("*") if path.is_file()]
+    for path in sorted([*manifests, *summaries]):
         try:
             document = yaml.safe_load(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
@@ -388,8 +392,20 @@ def run(args) -> int:
             raise BadInput("--preview", args.preview, "is not JSON; give `pulumi preview --json` output") from None
         changes = changes_from_preview(preview, str(args.preview))
         source = "pulumi preview"
-    summary = risk_summary(args.stack, changes, read_evidence(args.ledger, args.verifications), source)
-    sys.stdout.write(summary)
+    evidence = read_evidence(args.ledger, args.verifications)
+    summary = risk_summary(args.stack, changes, evidence, source)
+    if getattr(args, "output", "text") == "json":
+        from stackctl.output_formats import print_json
+
+        print_json("risk", {
+            "stack": args.stack, "source": source,
+            "changes": [{"op": change.op, "type": change.type, "name": change.name} for change in changes],
+            "dataAtRisk": data_at_risk(changes), "downtime": downtime(changes),
+            "privilegeWidened": privilege_widened(changes), "promotion": promotion(changes, evidence),
+            "markdown": summary,
+        })
+    else:
+        sys.stdout.write(summary)
     if args.out is not None:
         args.out.write_text(summary, encoding="utf-8")
     return 0

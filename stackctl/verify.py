@@ -405,7 +405,6 @@ def add_parser(subparsers) -> None:
     state.add_argument("--history", type=Path, metavar="FILE", help="`pulumi stack history --json` of the stack")
     state.add_argument("--read-state", action="store_true",
                        help="read the history from the stack's state through the Automation API (pulumi CLI)")
-    parser.add_argument("--root", type=Path, default=None, help="project directory. Default: this checkout.")
     parser.add_argument("--record", type=Path, default=None, metavar="FILE",
                         help="where the record is appended. Default: releases/<stack>-verifications.yaml.")
 
@@ -452,6 +451,16 @@ def run(args) -> int:
     destination = args.record or record_path(root, args.stack)
     append_record(destination, record)
     failed = [check for check in record.checks if check.result != "passed"]
+    if getattr(args, "output", "text") == "json":
+        from stackctl.output_formats import print_json
+
+        print_json("verify", {
+            "stack": args.stack, "record": str(destination),
+            "passed": len(record.checks) - len(failed), "failed": len(failed),
+            "checks": [{"name": check.name, "kind": check.kind, "result": check.result, "detail": check.detail}
+                       for check in record.checks],
+        })
+        return 1 if failed else 0
     for check in record.checks:
         print(f"{'PASS' if check.result == 'passed' else 'FAIL'}  {check.name}: {check.detail}")
     print(f"\n{len(record.checks) - len(failed)} passed, {len(failed)} failed, 0 skipped "

@@ -335,7 +335,10 @@ def test_pull_request_token_can_only_comment():
         granted = permissions(workflow, job)
         assert granted.get("contents", "none") in {"read", "none"}, f"{here}: contents: {granted.get('contents')}"
         comments = any(uses(s, "pulumi/actions") and (s.get("with") or {}).get("comment-on-pr") for s in steps(job))
-        allowed = {"id-token"} | ({"pull-requests"} if comments else set())
+        # Uploading SARIF to code scanning needs security-events: write, which writes code-scanning alerts only.
+        uploads_sarif = any(uses(s, "github/codeql-action/upload-sarif") for s in steps(job))
+        allowed = ({"id-token"} | ({"pull-requests"} if comments else set())
+                   | ({"security-events"} if uploads_sarif else set()))
         written = {scope for scope, level in granted.items() if level == "write"}
         assert written <= allowed, f"{here}: a pull request's token may write only {sorted(allowed)}, it has {sorted(written)}"
 

@@ -101,14 +101,14 @@ def test_each_single_writer_restores_then_replicates_as_its_own_identity(stack, 
 @pytest.mark.parametrize("stack", ["staging", "prod"])
 def test_the_backup_storage_keeps_versions_and_takes_no_keys(stack, rendered):
     _, out = rendered[stack]
-    account = yaml.safe_load(next((out / "cloud").glob("*StorageAccount--backup-storage-account.yaml")).read_text())
+    account = yaml.safe_load(next((out / ".stackctl" / "cloud").glob("*StorageAccount--backup-storage-account")).read_text())
     inputs = account["inputs"]
     assert (inputs["allowSharedKeyAccess"], inputs["allowBlobPublicAccess"], inputs["minimumTlsVersion"]) == (
         False, False, "TLS1_2")
     assert account["options"]["protect"] is True and account["options"]["retainOnDelete"] is True
-    service = yaml.safe_load(next((out / "cloud").glob("*BlobServiceProperties*")).read_text())["inputs"]
+    service = yaml.safe_load(next((out / ".stackctl" / "cloud").glob("*BlobServiceProperties*")).read_text())["inputs"]
     assert service["isVersioningEnabled"] is True and service["deleteRetentionPolicy"]["enabled"] is True
-    role = yaml.safe_load(next((out / "cloud").glob("*RoleAssignment--sol-backup-*")).read_text())["inputs"]
+    role = yaml.safe_load(next((out / ".stackctl" / "cloud").glob("*RoleAssignment--sol-backup-*")).read_text())["inputs"]
     assert role["roleDefinitionId"].endswith("/ba92f5b4-2d11-453d-a403-e96b0029c9fe")
     # Scoped to the service's own container, not the account, group or subscription.
     assert role["scope"] == "${BlobContainer:backup-storage-sol-container.id}"

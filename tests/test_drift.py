@@ -38,10 +38,10 @@ def _live_from_golden(project_root, stack="staging"):
     return {"apiVersion": "v1", "kind": "List", "items": items}
 
 
-def _drift(project_root, live, tmp_path, raw=None):
+def _drift(project_root, live, tmp_path, *flags, raw=None):
     live_file = tmp_path / "live.json"
     live_file.write_text(raw if raw is not None else json.dumps(live))
-    return subprocess.run([sys.executable, "-m", "stackctl", "drift", "staging", "--live", str(live_file)],
+    return subprocess.run([sys.executable, "-m", "stackctl", "drift", "staging", "--live", str(live_file), *flags],
                           cwd=project_root, capture_output=True, text=True, timeout=120)
 
 
@@ -61,8 +61,9 @@ def test_a_hand_set_image_and_a_missing_deployment_are_drift(project_root, tmp_p
     live["items"] = [item for item in live["items"] if item["metadata"]["name"] != "chat"]
     completed = _drift(project_root, live, tmp_path)
     assert completed.returncode == 1
-    assert completed.stderr.splitlines() == [
-        "drift: 2 difference(s) between the cluster and stack staging:",
+    assert completed.stderr == ""
+    assert completed.stdout.splitlines() == [
+        "drift: 2 differences between the cluster and stack staging:",
         "  Deployment chat/chat: not on the cluster (not in --live)",
         f"  Deployment matrix/sol containers/sol: runs registry.sunbeam.pt/studio/sol:hotfix, release pins {SOL_PINNED}",
     ]
@@ -73,7 +74,7 @@ def test_one_object_as_kubectl_get_deploy_name_prints_it(project_root, tmp_path)
     completed = _drift(project_root, sol, tmp_path)
     # The other workloads are not in the file: reported, not silently passed.
     assert completed.returncode == 1
-    missing = completed.stderr.splitlines()[1:]
+    missing = completed.stdout.splitlines()[1:]
     assert "  Deployment chat/chat: not on the cluster (not in --live)" in missing
     assert "  Deployment forge/forge: not on the cluster (not in --live)" in missing
     assert len(missing) == 9 and not any("matrix/sol" in line for line in missing)
@@ -90,8 +91,8 @@ def test_stuck_and_unobserved_rollouts_are_drift(project_root, tmp_path):
     del _item(live, "chat")["status"]
     completed = _drift(project_root, live, tmp_path)
     assert completed.returncode == 1
-    assert completed.stderr.splitlines() == [
-        "drift: 5 difference(s) between the cluster and stack staging:",
+    assert completed.stdout.splitlines() == [
+        "drift: 5 differences between the cluster and stack staging:",
         "  Deployment chat/chat: has no status (kubectl output without `status`? use `-o json` from the cluster)",
         "  Deployment forge/forge: rollout not observed: generation 3, observedGeneration 2",
         "  Deployment matrix/sol: updatedReplicas 0 of 1",
@@ -185,11 +186,25 @@ def test_a_key_missing_from_a_synced_secret_and_an_unsynced_secret_are_drift(pro
     live["items"] += secrets
     completed = _drift(project_root, live, tmp_path)
     assert completed.returncode == 1
-    assert completed.stderr.splitlines() == [
-        "drift: 2 difference(s) between the cluster and stack staging:",
+    assert completed.stdout.splitlines() == [
+        "drift: 2 differences between the cluster and stack staging:",
         "  Secret memql/memql-bff-secrets: not on the cluster; ExternalSecret memql/memql-bff-secrets has not "
         "synced it (kubectl -n memql describe externalsecret memql-bff-secrets)",
         "  Secret matrix/sol-secrets: missing key(s) mistral-api-key that the workloads read; VaultStaticSecret "
         "matrix/sol-secrets synced only matrix-access-token, matrix-device-id (add the key at the source, then the "
         "controller syncs it)",
     ]
+
+
+def test_json_output_lists_the_drift_and_validates(project_root, tmp_path):
+    import jsonschema
+
+    from stackctl.output_formats import schema_path
+
+    live = _live_from_golden(project_root)
+    live["items"] = [item for item in live["items"] if item["metadata"]["name"] != "chat"]
+    completed = _drift(project_root, live, tmp_path, "--output", "json")
+    document = json.loads(completed.stdout)
+    jsonschema.validate(document, json.loads(schema_path("drift").read_text()))
+    assert (completed.returncode, document["drift"]) == (1, ["Deployment chat/chat: not on the cluster (not in --live)"])
+    assert document["workloads"] == 10

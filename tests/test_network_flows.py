@@ -184,8 +184,8 @@ def _container_ports(template: dict) -> dict[str, int]:
 
 
 def load_stack_network(out: Path) -> StackNetwork:
+    # Every .yaml file of a render is a Kubernetes object (its summaries are under .stackctl/, without suffix).
     documents = [document for path in sorted(out.rglob("*.yaml"))
-                 if path.relative_to(out).parts[0] != "cloud" and path.name != "outputs.yaml"
                  for document in yaml.safe_load_all(path.read_text()) if document]
     namespaces = {document["metadata"]["name"]: document["metadata"].get("labels") or {}
                   for document in documents if document["kind"] == "Namespace"}

@@ -247,10 +247,13 @@ def test_polaris_findings_are_failed_checks_at_every_level():
 
 def test_only_kubernetes_objects_are_scanned(tmp_path):
     rendered = tmp_path / "rendered"
-    (rendered / "cloud").mkdir(parents=True)
+    (rendered / ".stackctl" / "cloud").mkdir(parents=True)
     (rendered / "matrix").mkdir()
-    (rendered / "cloud" / "azure-native-keyvault-Vault--key-vault-vault.yaml").write_text("inputs: {location: x}\n")
-    (rendered / "outputs.yaml").write_text("environment: staging\n")
+    (rendered / ".stackctl" / "cloud" / "azure-native-keyvault-Vault--key-vault-vault").write_text(
+        "inputs: {location: x}\n")
+    (rendered / ".stackctl" / "outputs").write_text("environment: staging\n")
+    # A stray non-object YAML file is skipped too.
+    (rendered / "notes.yaml").write_text("environment: staging\n")
     (rendered / "matrix" / "ConfigMap-sol-config.yaml").write_text(
         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: sol-config, namespace: matrix}\n")
     (rendered / "list.json").write_text(

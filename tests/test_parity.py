@@ -88,7 +88,7 @@ def staging_resources() -> dict[str, dict]:
         "matrix/Deployment-sol.yaml": deployment(),
         "matrix/PersistentVolumeClaim-sol-data.yaml": claim(),
         "matrix/Ingress-sol.yaml": ingress(),
-        "cloud/azure-native-containerservice-AgentPool--workers.yaml": node_pool(),
+        ".stackctl/cloud/azure-native-containerservice-AgentPool--workers": node_pool(),
     }
 
 
@@ -97,7 +97,8 @@ def write_render(directory: Path, resources: dict[str, dict], outputs: dict | No
         path = directory / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(yaml.safe_dump(document, sort_keys=True))
-    (directory / "outputs.yaml").write_text(yaml.safe_dump(outputs or {"environment": directory.name}))
+    (directory / ".stackctl" / "outputs").parent.mkdir(parents=True, exist_ok=True)
+    (directory / ".stackctl" / "outputs").write_text(yaml.safe_dump(outputs or {"environment": directory.name}))
     return directory
 
 
@@ -132,7 +133,7 @@ def test_environment_values_are_allowed_differences(renders):
             "requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"memory": "2Gi"}}
         resources["matrix/PersistentVolumeClaim-sol-data.yaml"] = claim("50Gi")
         resources["matrix/Ingress-sol.yaml"] = ingress("sol.example.com")
-        resources["cloud/azure-native-containerservice-AgentPool--workers.yaml"] = node_pool(2, "Standard_D4s_v5")
+        resources[".stackctl/cloud/azure-native-containerservice-AgentPool--workers"] = node_pool(2, "Standard_D4s_v5")
 
     prod_dir = prod(to_prod)
     assert compare_rendered(staging, prod_dir) == []
@@ -170,7 +171,7 @@ def test_identity_comes_from_content_not_file_names(renders):
 def test_stack_outputs_are_not_resources(renders, tmp_path):
     staging, prod = renders
     prod_dir = prod()
-    (prod_dir / "outputs.yaml").write_text("environment: prod\nreleaseDigests: {sol: x}\n")
+    (prod_dir / ".stackctl" / "outputs").write_text("environment: prod\nreleaseDigests: {sol: x}\n")
     assert compare_rendered(staging, prod_dir) == []
 
 
@@ -237,7 +238,7 @@ def test_an_allowed_path_on_another_kind_is_still_a_finding(renders):
 
     def edit(resources):
         resources["matrix/PersistentVolumeClaim-sol-data.yaml"]["metadata"]["annotations"] = {"x": "y"}
-        resources["cloud/azure-native-containerservice-AgentPool--workers.yaml"]["inputs"]["mode"] = "System"
+        resources[".stackctl/cloud/azure-native-containerservice-AgentPool--workers"]["inputs"]["mode"] = "System"
 
     assert [str(difference) for difference in compare_rendered(staging, prod(edit))] == [
         'azure-native:containerservice:AgentPool workers: inputs.mode: "User" != "System"',
@@ -260,12 +261,12 @@ def test_a_key_allowed_to_be_absent(tmp_path):
     vault = {"type": "azure-native:keyvault:Vault", "name": "kv", "inputs": {"properties": {"sku": "standard"}}}
     strict = copy.deepcopy(vault)
     strict["inputs"]["properties"]["enablePurgeProtection"] = True
-    staging = write_render(tmp_path / "staging", {"cloud/kv.yaml": vault})
-    prod = write_render(tmp_path / "prod", {"cloud/kv.yaml": strict})
+    staging = write_render(tmp_path / "staging", {".stackctl/cloud/kv": vault})
+    prod = write_render(tmp_path / "prod", {".stackctl/cloud/kv": strict})
     assert compare_rendered(staging, prod) == []
     # Presence is allowed only where the entry says so.
     strict["inputs"]["properties"]["softDeleteRetentionInDays"] = 90
-    prod = write_render(tmp_path / "prod2", {"cloud/kv.yaml": strict})
+    prod = write_render(tmp_path / "prod2", {".stackctl/cloud/kv": strict})
     assert [str(difference) for difference in compare_rendered(staging, prod)] == [
         "azure-native:keyvault:Vault kv: inputs.properties.softDeleteRetentionInDays: <absent> != 90",
     ]
@@ -348,7 +349,7 @@ def test_a_document_has_parity_with_itself_and_difference_counts_are_symmetric(s
 
 # --- the verb ----------------------------------------------------------------
 
-def run_verb(monkeypatch, capsys, staging_dir: Path, prod_dir: Path) -> tuple[int, str, str]:
+def run_verb(monkeypatch, capsys, staging_dir: Path, prod_dir: Path, output: str = "text") -> tuple[int, str, str]:
     import stackctl.render
 
     sources = {"staging": staging_dir, "prod": prod_dir}
@@ -357,7 +358,8 @@ def run_verb(monkeypatch, capsys, staging_dir: Path, prod_dir: Path) -> tuple[in
         shutil.copytree(sources[stack], out_dir)
 
     monkeypatch.setattr(stackctl.render, "render_stack", fake_render_stack)
-    code = parity.run(argparse.Namespace(stack_a="staging", stack_b="prod", root=None, show_allowed=False))
+    code = parity.run(argparse.Namespace(stack_a="staging", stack_b="prod", root=None, show_allowed=False,
+                                         output=output))
     captured = capsys.readouterr()
     return code, captured.out, captured.err
 
@@ -366,7 +368,7 @@ def test_verb_passes_with_a_one_line_summary(renders, monkeypatch, capsys):
     staging, prod = renders
     prod_dir = prod(lambda resources: resources.update({"matrix/PersistentVolumeClaim-sol-data.yaml": claim("9Gi")}))
     code, out, err = run_verb(monkeypatch, capsys, staging, prod_dir)
-    assert (code, out, err) == (0, "parity staging prod: ok, 5 resources on each side, 1 allowed differences\n", "")
+    assert (code, out, err) == (0, "parity staging prod: ok, 5 resources on each side, 1 allowed difference\n", "")
 
 
 def test_verb_fails_listing_each_difference(renders, monkeypatch, capsys):
@@ -377,11 +379,56 @@ def test_verb_fails_listing_each_difference(renders, monkeypatch, capsys):
         resources["matrix/Deployment-sol.yaml"]["spec"]["strategy"]["type"] = "RollingUpdate"
 
     code, out, err = run_verb(monkeypatch, capsys, staging, prod(edit))
-    assert code == 1 and out == ""
-    assert err == (
-        "error: staging and prod differ beyond config values (2 finding(s); left is staging, right is prod):\n"
+    # The differences are the findings: on stdout, never as `error:` lines; the hint is on stderr.
+    assert code == 1
+    assert out == (
+        "parity staging prod: 2 differences beyond config values (left is staging, right is prod):\n"
         '  apps/v1 Deployment matrix/sol: spec.strategy.type: "Recreate" != "RollingUpdate"\n'
         "  networking.k8s.io/v1 Ingress matrix/sol: (resource): present != <absent>\n"
-        "  (fix the program or the stack config, or add a reasoned entry to ALLOWED_DIFFERENCES in "
-        "stackctl/parity.py)\n"
     )
+    assert err == ("fix the program or the stack config, or add a reasoned entry to ALLOWED_DIFFERENCES in "
+                   "stackctl/parity.py\n")
+
+
+def test_verb_json_lists_the_differences_and_validates(renders, monkeypatch, capsys):
+    import json
+
+    import jsonschema
+
+    from stackctl.output_formats import schema_path
+
+    staging, prod = renders
+
+    def edit(resources):
+        resources["matrix/Deployment-sol.yaml"]["spec"]["strategy"]["type"] = "RollingUpdate"
+
+    code, out, err = run_verb(monkeypatch, capsys, staging, prod(edit), output="json")
+    document = json.loads(out)
+    jsonschema.validate(document, json.loads(schema_path("parity").read_text()))
+    assert (code, err) == (1, "")
+    assert document["differences"] == [{
+        "resource": "apps/v1 Deployment matrix/sol", "path": "spec.strategy.type", "left": '"Recreate"',
+        "right": '"RollingUpdate"', "kind": "value", "allowedBy": None}]
+    assert document["resources"] == {"staging": 5, "prod": 5}
+
+
+def test_verb_prints_a_progress_line_per_step_when_stderr_is_a_terminal(renders, monkeypatch):
+    import os
+    import sys
+
+    import stackctl.render
+
+    staging, prod = renders
+    sources = {"staging": staging, "prod": prod()}
+    monkeypatch.setattr(stackctl.render, "render_stack",
+                        lambda stack, out_dir, config_file=None, root=None: shutil.copytree(sources[stack], out_dir))
+    controller, terminal = os.openpty()
+    with os.fdopen(terminal, "w") as terminal_stream:
+        monkeypatch.setattr(sys, "stderr", terminal_stream)
+        assert parity.run(argparse.Namespace(stack_a="staging", stack_b="prod", root=None, show_allowed=False,
+                                             output="text")) == 0
+        terminal_stream.flush()
+        written = os.read(controller, 65536).decode().replace("\r\n", "\n")
+    os.close(controller)
+    assert written == ("parity: rendering staging (1/2)\nparity: rendering prod (2/2)\n"
+                       "parity: comparing staging and prod\n")

@@ -25,7 +25,8 @@ def test_prod_without_a_route_fails_parity_naming_the_missing_resource(scratch_p
     edit_stack_file(scratch_project / "Pulumi.prod.yaml", scratch_project / "Pulumi.prod.yaml", drop_audio_route)
     completed = _parity(project_root, scratch_project)
     assert completed.returncode == 1
-    assert "  networking.k8s.io/v1 Ingress memql/memql-audio: (resource): present != <absent>\n" in completed.stderr
+    assert "  networking.k8s.io/v1 Ingress memql/memql-audio: (resource): present != <absent>\n" in completed.stdout
     # The route's Ingress, and the voice pods' derived ingress allow from the controller with it.
-    assert "(2 finding(s); left is staging, right is prod)" in completed.stderr
-    assert "NetworkPolicy memql/memql-voice-ingress" in completed.stderr
+    assert "2 differences beyond config values (left is staging, right is prod)" in completed.stdout
+    assert "NetworkPolicy memql/memql-voice-ingress" in completed.stdout
+    assert "error:" not in completed.stdout + completed.stderr

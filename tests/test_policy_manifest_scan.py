@@ -45,7 +45,7 @@ def test_a_single_file_instead_of_a_directory(tmp_path, capsys):
     single = tmp_path / "sol.yaml"
     single.write_text(PRIVILEGED)
     code, out, _ = _policy(single, capsys)
-    assert code == 1 and _last_line(out) == "1 resources, 5 violations (5 mandatory)"
+    assert code == 1 and _last_line(out) == "1 resource, 5 violations (5 mandatory)"
 
 
 def test_tool_files_are_skipped_and_listed_not_flagged(tmp_path, capsys):
@@ -55,7 +55,7 @@ def test_tool_files_are_skipped_and_listed_not_flagged(tmp_path, capsys):
         "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [cm.yaml]\n")
     (tmp_path / "cm.yaml").write_text(CONFIG_MAP)
     code, out, err = _policy(tmp_path, capsys)
-    assert (code, _last_line(out)) == (0, "1 resources, 0 violations (0 mandatory)")
+    assert (code, _last_line(out)) == (0, "1 resource, 0 violations (0 mandatory)")
     assert err.splitlines() == [
         "skipped Chart.yaml: not a Kubernetes object (no kind)",
         "skipped kustomization.yaml: tool configuration (kustomize.config.k8s.io/v1beta1 Kustomization), "
@@ -90,7 +90,7 @@ def test_a_tab_before_a_trailing_comment_is_read_as_kubectl_reads_it(tmp_path, c
     (tmp_path / "cm.yaml").write_text(CONFIG_MAP.replace(
         "data: {a: b}\n", "data:\n  a: b\t# the default\n"))
     code, out, err = _policy(tmp_path, capsys)
-    assert (code, _last_line(out), err) == (0, "1 resources, 0 violations (0 mandatory)", "")
+    assert (code, _last_line(out), err) == (0, "1 resource, 0 violations (0 mandatory)", "")
 
 
 def test_a_generate_name_object_is_checked_under_its_prefix(tmp_path, capsys):
@@ -102,7 +102,7 @@ def test_a_generate_name_object_is_checked_under_its_prefix(tmp_path, capsys):
     assert (code, err) == (1, "")
     assert "Deployment 'matrix/sol-debug-*' container 'sol' securityContext.privileged (true) must be false or unset." \
         in out
-    assert _last_line(out) == "1 resources, 5 violations (5 mandatory)"
+    assert _last_line(out) == "1 resource, 5 violations (5 mandatory)"
 
 
 def test_an_object_with_neither_name_nor_generate_name_is_skipped_and_listed(tmp_path, capsys):
@@ -122,7 +122,7 @@ def test_the_api_servers_own_objects_in_a_cluster_dump_are_skipped(tmp_path, cap
             "spec": {"ports": [{"port": 443}]}}
     (tmp_path / "dump.json").write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": own + [mine]}))
     code, out, err = _policy(tmp_path, capsys)
-    assert (code, _last_line(out)) == (0, "1 resources, 0 violations (0 mandatory)")
+    assert (code, _last_line(out)) == (0, "1 resource, 0 violations (0 mandatory)")
     assert err.splitlines() == [
         "skipped dump.json items[0]: the API server's own Service (default/kubernetes), not a workload's",
         "skipped dump.json items[1]: the API server's own Endpoints (default/kubernetes), not a workload's",

@@ -130,4 +130,4 @@ def test_a_third_party_manifest_through_stackctl_policy_manifests(tmp_path, caps
     lines = capsys.readouterr().out.splitlines()
     assert lines[1].split(None, 3) == ["no-literal-secret-manifest", "forge/forge-admin", "mandatory",
                                        "Secret 'forge/forge-admin' " + LITERAL.format("data.username, data.password")]
-    assert lines[-1] == "1 resources, 1 violations (1 mandatory)"
+    assert lines[-1] == "1 resource, 1 violation (1 mandatory)"

@@ -64,7 +64,7 @@ def test_no_virtualenv_and_no_package_index_fails_within_seconds(tmp_path):
     assert done.returncode == 1, done.stderr
     assert done.stdout == "", "stdout is the engine's: only a port may be written there"
     assert f"policy pack: the package index cannot be reached to create {copy / 'venv'}" in done.stderr
-    assert f"-m pip install -r {copy / 'requirements.txt'} (or scripts/bootstrap)" in done.stderr
+    assert f"-m pip install -r {copy / 'requirements.txt'} (or scripts/bootstrap --pack)" in done.stderr
     assert seconds < 60, f"took {seconds:.0f} s"
     assert not (copy / "venv").exists() and not list(copy.glob(".venv-new.*")), "a half-made venv was left"
 

@@ -28,7 +28,7 @@ def test_bad_manifest_prints_the_table_and_exits_one(tmp_path, capsys):
     # alone, the Deployment also reads a Secret that no source in this directory creates, in a
     # namespace that no NetworkPolicy in this directory isolates
     assert [line.split()[0] for line in lines[2:-1]] == ["secret-key-coverage"] * 3 + ["namespace-default-deny"]
-    assert lines[-1] == "1 resources, 5 violations (5 mandatory)"
+    assert lines[-1] == "1 resource, 5 violations (5 mandatory)"
 
 
 def test_advisory_violations_do_not_fail(tmp_path, capsys):
@@ -63,7 +63,7 @@ def test_stack_mode_evaluates_registered_resources_with_their_options(monkeypatc
     assert stackctl.main(["policy", "prod"]) == 1
     out = capsys.readouterr().out
     assert "persistent-volume-claim-protected" in out and out.endswith(
-        f"1 resources, 1 violations (1 mandatory), config {ROOT / 'policies' / 'config' / 'prod.json'}\n")
+        f"1 resource, 1 violation (1 mandatory), config {ROOT / 'policies' / 'config' / 'prod.json'}\n")
     _fake_render(monkeypatch, [_registered(claim, protect=True)])
     assert stackctl.main(["policy", "prod"]) == 0
 
@@ -85,4 +85,5 @@ def test_bad_input_exits_two(argv, error, capsys):
 
 def test_real_program_renders_policy_clean_for_prod(capsys):
     pytest.importorskip("components.service_stack")
-    assert policy_verb.run(types.SimpleNamespace(stack="prod", manifests=None, config=None, root=None)) == 0
+    assert policy_verb.run(types.SimpleNamespace(stack="prod", manifests=None, config=None, root=None,
+                                                 output="text")) == 0

@@ -692,3 +692,21 @@ def test_the_recorded_cli_history_is_read_and_a_failed_newest_update_refuses(tmp
     with pytest.raises(PromotionRefused) as caught:
         check_soak_time(succeeded_only, 24, "test", source, datetime(2026, 11, 23, 12, tzinfo=timezone.utc))
     assert caught.value.problems[0].startswith("staging's newest update ended at 2026-11-22T21:09:34Z, 14.8 h before")
+
+
+def test_json_output_is_the_promotion_plan_and_validates(tmp_path):
+    import jsonschema
+
+    from stackctl.output_formats import schema_path
+
+    target = write_stacks(tmp_path)
+    command = [sys.executable, "-m", "stackctl", "promote", "--from", "staging", "--to", "prod", "--root",
+               str(tmp_path), "--dry-run", "--output", "json"]
+    completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    assert completed.returncode == 0, completed.stderr
+    document = json.loads(completed.stdout)
+    jsonschema.validate(document, json.loads(schema_path("promote").read_text()))
+    assert document["changes"] == [{"component": "sol", "oldImage": SOL_OLD, "newImage": SOL_NEW,
+                                    "oldVersion": "1.3.0", "newVersion": "1.4.0"}]
+    assert (document["dryRun"], document["written"]) == (True, False) and target.read_text() == PROD
+    assert "release(prod): promote sol from staging\n" in document["commitMessage"]

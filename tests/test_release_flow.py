@@ -77,7 +77,7 @@ def project(tmp_path) -> Path:
 
     copy = tmp_path / "project"
     copy.mkdir()
-    for name in ("__main__.py", "Pulumi.yaml", "Pulumi.staging.yaml", "Pulumi.prod.yaml"):
+    for name in ("__main__.py", "stack_program.py", "Pulumi.yaml", "Pulumi.staging.yaml", "Pulumi.prod.yaml"):
         shutil.copy(ROOT / name, copy / name)
     ignore = shutil.ignore_patterns("venv", "__pycache__", "corpus")
     for name in ("components", "platform_facts", "stackctl", "policies", "config", "releases"):
@@ -166,8 +166,8 @@ def test_golden_files_refresh_in_each_state(project):
         out = project / "tests" / "golden" / stack
         assert stackctl(project, "render", stack, "--out", str(out)).returncode == 0
         assert stackctl(project, "render", stack, "--out", str(out)).returncode == 0  # a refresh replaces it
-    assert SOL_NEXT in (project / "tests" / "golden" / "staging" / "outputs.yaml").read_text()
-    assert SOL_NOW in (project / "tests" / "golden" / "prod" / "outputs.yaml").read_text()
+    assert SOL_NEXT in (project / "tests" / "golden" / "staging" / ".stackctl" / "outputs").read_text()
+    assert SOL_NOW in (project / "tests" / "golden" / "prod" / ".stackctl" / "outputs").read_text()
 
 
 def test_promote_refuses_without_evidence_when_the_ledger_gates_prod(project):

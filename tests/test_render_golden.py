@@ -1,8 +1,8 @@
 """The rendered stacks: golden files, determinism, and strict schema validation.
 
 Refresh the golden files after an intended change with:
-    .venv/bin/python -m stackctl render staging --out tests/golden/staging
-    .venv/bin/python -m stackctl render prod --out tests/golden/prod
+    .venv/bin/stackctl render staging --out tests/golden/staging
+    .venv/bin/stackctl render prod --out tests/golden/prod
 and review the diff like any other change.
 """
 from __future__ import annotations
@@ -25,12 +25,14 @@ SERVER_VALIDATED_GROUPS = {"cert-manager.io", "gateway.networking.k8s.io", "gate
 
 
 def _tree(directory: Path) -> dict[str, str]:
-    return {str(path.relative_to(directory)): path.read_text() for path in sorted(directory.rglob("*.yaml"))}
+    """Every file of a render but its marker: the manifests and the `.stackctl/` outputs and summaries."""
+    return {str(path.relative_to(directory)): path.read_text() for path in sorted(directory.rglob("*"))
+            if path.is_file() and path.name != ".stackctl-render"}
 
 
 def _kubernetes_documents(out: Path) -> list[dict]:
-    return [yaml.safe_load(path.read_text()) for path in sorted(out.rglob("*.yaml"))
-            if path.parts[len(out.parts)] not in ("cloud",) and path.name != "outputs.yaml"]
+    # Only Kubernetes objects carry a .yaml suffix in a render (kubectl apply -R takes the tree as it is).
+    return [yaml.safe_load(path.read_text()) for path in sorted(out.rglob("*.yaml"))]
 
 
 @pytest.mark.parametrize("stack", ["staging", "prod"])

@@ -62,7 +62,7 @@ def renders(tmp_path) -> tuple[Path, Path, Path]:
     deployment.write_text(deployment.read_text().replace(SOL_NOW, SOL_NEXT))
     edit_yaml(after / "matrix" / "PersistentVolumeClaim-sol-data.yaml",
               lambda claim: claim["spec"].update(accessModes=["ReadWriteOnce"]))
-    edit_yaml(after / "cloud" / "vault-index-policy-Policy--sol-policy.yaml",
+    edit_yaml(after / ".stackctl" / "cloud" / "vault-index-policy-Policy--sol-policy",
               lambda policy: policy["inputs"].update(policy=policy["inputs"]["policy"].replace(
                   '["read"]', '["read", "list"]', 1)))
     edit_yaml(after / "matrix" / "NetworkPolicy-sol-egress.yaml",
@@ -184,3 +184,22 @@ def test_bad_input_exits_2_naming_the_flag(tmp_path):
                                    capture_output=True, text=True, timeout=60)
         assert completed.returncode == 2, completed.stderr
         assert completed.stderr.startswith(f"error: {flag}: "), completed.stderr
+
+
+def test_json_output_has_the_sections_and_validates(renders):
+    import jsonschema
+
+    from stackctl.output_formats import schema_path
+
+    before, after, project = renders
+    completed = subprocess.run(
+        [sys.executable, "-m", "stackctl", "risk", "prod", "--before", str(before), "--after", str(after),
+         "--ledger", str(project / "releases" / "staging-verified.yaml"),
+         "--verifications", str(project / "releases" / "staging-verifications.yaml"), "--output", "json"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert completed.returncode == 0, completed.stderr
+    document = json.loads(completed.stdout)
+    jsonschema.validate(document, json.loads(schema_path("risk").read_text()))
+    assert len(document["changes"]) == 4 and document["source"] == "offline renders"
+    assert any("gains `list` on `secret/data/sol`" in line for line in document["privilegeWidened"])
+    assert document["markdown"].count("<details>") == 4

@@ -283,8 +283,6 @@ def _routing_and_apps(out: Path) -> dict[str, str]:
     files = {}
     for path in sorted(out.rglob("*.yaml")):
         relative = str(path.relative_to(out))
-        if relative.startswith("cloud/") or relative == "outputs.yaml":
-            continue
         kind = path.name.split("-", 1)[0]
         if kind in ROUTING_KINDS | {"ConfigMap", "Deployment"}:
             files[relative] = path.read_text()

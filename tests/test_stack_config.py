@@ -47,7 +47,7 @@ BAD_CONFIGS = {
     ),
     "unknown key": (
         _set(["services", "sol", "replica"], 2),
-        "services.sol.replica: unknown key (remove it or check its spelling; see the config reference in Pulumi.yaml)",
+        "services.sol.replica: unknown key (did you mean 'replicas'? every key is in docs/config.md)",
     ),
     "secret key referenced but not provided": (
         _set(["services", "sol", "secretEnv", "SOL_MISTRAL_API_KEY"], {"secret": "sol-secrets", "key": "mistral-key"}),

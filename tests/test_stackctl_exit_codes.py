@@ -38,7 +38,7 @@ def test_readme_documents_the_same_exit_codes():
 
 @pytest.mark.parametrize("argv, message", [
     (["bogus"], "error: stackctl: argument verb: invalid choice: 'bogus' (choose from 'render', 'promote', "
-                "'parity', 'policy', 'bench', 'drift', 'verify', 'risk') (see `stackctl --help`)"),
+                "'parity', 'policy', 'bench', 'drift', 'schema', 'verify', 'risk', 'local') (see `stackctl --help`)"),
     (["render"], "error: stackctl render: the following arguments are required: stack, --out "
                  "(see `stackctl render --help`)"),
     (["render", "../etc", "--out", "x"], "error: stackctl render: argument stack: '../etc' is not a stack name "

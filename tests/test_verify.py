@@ -276,6 +276,15 @@ def test_command_line_records_green_and_red_runs_atomically(tmp_path, rendered):
     log = read_records(record)
     assert [entry.result for entry in log.verifications] == ["passed", "failed"]
     assert not list(tmp_path.glob(".records.yaml.*"))  # no temporary file left behind
+    as_json = subprocess.run([*argv, "--output", "json"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    document = json.loads(as_json.stdout)
+    import jsonschema
+
+    from stackctl.output_formats import schema_path
+    jsonschema.validate(document, json.loads(schema_path("verify").read_text()))
+    assert (as_json.returncode, document["failed"]) == (1, 1)
+    assert {"name": "rollout Deployment chat/chat", "kind": "rollout", "result": "failed",
+            "detail": "Deployment chat/chat: updatedReplicas 0 of 1"} in document["checks"]
     bad = subprocess.run(argv[:-4] + ["--history", str(tmp_path / "missing.json")], cwd=ROOT,
                          capture_output=True, text=True, timeout=300)
     assert bad.returncode == 2 and bad.stderr.startswith("error: --history: ")

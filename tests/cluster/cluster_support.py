@@ -58,12 +58,9 @@ class AppliedStack:
 
 
 def kubernetes_files(render_dir: Path) -> tuple[list[Path], list[Path]]:
-    """(namespace files, other object files) of a render; cloud/ and outputs.yaml are not Kubernetes objects."""
+    """(namespace files, other object files) of a render: its .yaml files are all Kubernetes objects."""
     namespaces, others = [], []
     for path in sorted(render_dir.rglob("*.yaml")):
-        rel = path.relative_to(render_dir)
-        if rel.parts[0] == "cloud" or rel.name == "outputs.yaml":
-            continue
         (namespaces if yaml.safe_load(path.read_text())["kind"] == "Namespace" else others).append(path)
     return namespaces, others
 

@@ -1,9 +1,16 @@
 """Fixtures of the real-engine end-to-end tests (tests/e2e).
 
-They run the built Pulumi engine (`scripts/build-engine`; docs/engine.md)
-against a real Kubernetes API server, never render mode. They run whenever
-the engine is built; otherwise every test here is skipped and the run ends
-with ONE line saying why and how to build it. STACKCTL_E2E=0 skips them too.
+They run the real Pulumi engine against a real Kubernetes API server, never
+render mode, by two routes (the `project` fixture's parameter):
+- "automation": the program as an Automation API inline program, with the CLI
+  and Kubernetes provider `scripts/build-engine` builds from the Go module
+  proxy (docs/engine.md). scripts/test builds it; when it is not built, every
+  test here is skipped and the run ends with ONE line saying why and how to
+  build it.
+- "cli": `pulumi up` on the project directory, as users run it, where a full
+  Pulumi installation (the CLI with its Python language host) is on PATH;
+  otherwise that half is skipped with ONE line saying why.
+STACKCTL_E2E=0 skips them all.
 
 The cluster: STACKCTL_KUBECONFIG if set (used as is, never stopped; it needs
 nodes that make pods Ready, e.g. kwok, and Available PersistentVolumes of
@@ -33,8 +40,9 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 from e2e_support import (  # noqa: E402
-    GENERATE_CRDS, LOCAL_CLUSTER, FakeIngressController, Kubectl, engine_bin, make_project,
+    ENGINE_ROUTES, GENERATE_CRDS, LOCAL_CLUSTER, FakeIngressController, Kubectl, full_installation, make_project,
 )
+from stackctl.engine_workspace import built_engine  # noqa: E402
 
 # Own state directory and ports for the local cluster (scripts/local-cluster reads these).
 CLUSTER_ENV = {
@@ -47,22 +55,25 @@ CLUSTER_ENV = {
 }
 
 _skip_reason: str | None = None
+_cli_skip_reason: str | None = None
 _summary: list[str] = []
 _engine: Path | None = None
 
 
 def _decide() -> None:
-    global _skip_reason, _engine
+    global _skip_reason, _cli_skip_reason, _engine
     if os.environ.get("STACKCTL_E2E") == "0":
         _skip_reason = "tests/e2e skipped: STACKCTL_E2E=0"
         return
-    _engine, why = engine_bin()
+    _engine, why = built_engine()
     if _engine is None:
         _skip_reason = (
-            "tests/e2e SKIPPED (all): the real Pulumi engine is not built here"
-            f" ({why.splitlines()[0] if why else 'scripts/build-engine --check failed'}). Build it with `scripts/build-engine` (about 35 min cold on 2 cores, under 2 min with warm Go caches;"
+            "tests/e2e SKIPPED (all): the Pulumi engine is not built here"
+            f" ({why.splitlines()[0] if why else 'scripts/build-engine --check failed'}). Build it with `scripts/build-engine` (about 15 min cold on 2 cores, seconds warm;"
             " docs/engine.md), then run `.venv/bin/python -m pytest -q tests/e2e`."
         )
+    if full_installation()[0] is None:
+        _cli_skip_reason = "tests/e2e CLI route SKIPPED: " + full_installation()[1]
 
 
 def pytest_configure(config):
@@ -82,11 +93,20 @@ def pytest_collection_modifyitems(config, items):
         item.add_marker(pytest.mark.e2e)
         if _skip_reason:
             item.add_marker(pytest.mark.skip(reason=_skip_reason))
+        elif _cli_skip_reason and "[cli]" in item.nodeid:
+            item.add_marker(pytest.mark.skip(reason=_cli_skip_reason))
+
+
+def pytest_generate_tests(metafunc):
+    if "project" in metafunc.fixturenames:
+        metafunc.parametrize("route", ENGINE_ROUTES, scope="session")
 
 
 def pytest_terminal_summary(terminalreporter):
     if _skip_reason:
         terminalreporter.write_line(_skip_reason, yellow=True, bold=True)
+    elif _cli_skip_reason:
+        terminalreporter.write_line(_cli_skip_reason, yellow=True, bold=True)
     for line in _summary:
         terminalreporter.write_line(line)
 
@@ -99,6 +119,7 @@ def summary() -> list[str]:
 
 @pytest.fixture(scope="session")
 def engine() -> Path:
+    """The engine directory scripts/build-engine built (bin/pulumi, plugins/, home/)."""
     assert _engine is not None
     return _engine
 
@@ -153,12 +174,29 @@ def ingress_controller(kubectl):
 
 
 @pytest.fixture(scope="session")
-def project(engine, kubectl, crds, ingress_controller, tmp_path_factory):
-    """The project copy with staging and prod stacks initialised in a temp file backend."""
-    base = tmp_path_factory.mktemp("e2e")
-    proj = make_project(base / "project", engine, base / "state", kubectl.kubeconfig)
+def project(route, engine, kubectl, crds, ingress_controller, tmp_path_factory):
+    """The project copy with staging and prod stacks initialised in a temp file backend, on an empty cluster."""
+    remove_stack_objects(kubectl)  # what an earlier route's story left
+    base = tmp_path_factory.mktemp(f"e2e-{route}")
+    proj = make_project(base / "project", engine, base / "state", kubectl.kubeconfig, route)
     for stack in ("staging", "prod"):
         proj.pulumi("stack", "init", stack)
     return proj
+
+
+SYSTEM_NAMESPACES = {"default", "kube-system", "kube-public", "kube-node-lease"}
+
+
+def remove_stack_objects(kubectl) -> None:
+    """Every namespace but the cluster's own, the StorageClasses the stacks create, and Released volumes freed."""
+    namespaces = [n["metadata"]["name"] for n in kubectl.json("namespace")["items"]
+                  if n["metadata"]["name"] not in SYSTEM_NAMESPACES]
+    if namespaces:
+        kubectl("delete", "namespace", *namespaces, "--wait=true", "--timeout=300s", timeout=360)
+    kubectl("delete", "storageclass", "platform-retain-zrs", "--ignore-not-found", "--wait=true", timeout=180)
+    for pv in kubectl.json("pv")["items"]:
+        if pv.get("status", {}).get("phase") == "Released":  # reclaimPolicy Retain: make it Available again
+            kubectl("patch", "pv", pv["metadata"]["name"], "--type=json",
+                    "-p", '[{"op": "remove", "path": "/spec/claimRef"}]')
 
 

@@ -1,4 +1,4 @@
-"""Helpers for the real-engine end-to-end tests: the engine, the cluster, the project copy."""
+"""Helpers for the real-engine end-to-end tests: the routes the program runs by, the cluster, the project copy."""
 from __future__ import annotations
 
 import json
@@ -12,23 +12,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
+from stackctl.engine_workspace import EngineResult, EngineWorkspace, sync_scratch_project
+
 ROOT = Path(__file__).resolve().parents[2]
-BUILD_ENGINE = ROOT / "scripts" / "build-engine"
 LOCAL_CLUSTER = ROOT / "scripts" / "local-cluster"
 GENERATE_CRDS = ROOT / "scripts" / "generate-crds"
 POLICIES = ROOT / "policies"
+POLICY_PACK = POLICIES / "run-policy-pack"
 
 # What a run of the program looks like when Python itself failed, as opposed
 # to the program reporting a problem through pulumi.RunError.
 TRACEBACK = "Traceback (most recent call last)"
-
-
-def engine_bin() -> tuple[Optional[Path], str]:
-    """The built engine's bin directory (`scripts/build-engine --check`), or None and why not."""
-    proc = subprocess.run([str(BUILD_ENGINE), "--check"], capture_output=True, text=True, timeout=60)
-    if proc.returncode == 0 and proc.stdout.strip():
-        return Path(proc.stdout.strip().splitlines()[-1]), ""
-    return None, "\n".join(line.removeprefix("build-engine: ") for line in proc.stderr.splitlines())
 
 
 @dataclass
@@ -90,8 +84,24 @@ class FakeIngressController:
                 self.patched.add(f"{meta['namespace']}/{meta['name']}")
 
 
+ENGINE_ROUTES = ("automation", "cli")
+
+
+def full_installation() -> tuple[Optional[Path], str]:
+    """A `pulumi` on PATH with its Python language host beside it (as users install it), or None and why not."""
+    cli = shutil.which("pulumi")
+    host = shutil.which("pulumi-language-python")
+    if cli and host:
+        return Path(cli).parent, ""
+    return None, ("the CLI route needs a full Pulumi installation on PATH (pulumi and pulumi-language-python, as "
+                  "users install it); " + ("no pulumi-language-python" if cli else "no pulumi") + " on PATH here. "
+                  "The Go module proxy serves no Python language host, so this machine cannot build one")
+
+
 @dataclass
 class Result:
+    """What the CLI printed for one command (the non-program commands run through the CLI on both routes)."""
+
     args: list[str]
     returncode: int
     stdout: str
@@ -112,61 +122,71 @@ class Result:
 
 @dataclass
 class Project:
-    """A copy of the Pulumi project in a temp dir, its own file backend and the engine's environment."""
+    """The scratch project, its own file backend, and the route the program runs by.
 
-    dir: Path
-    bin_dir: Path
-    state_dir: Path
-    kubeconfig: str
+    `route` "automation": the program runs as an Automation API inline program
+    (stackctl/engine_workspace.py) with the engine scripts/build-engine built;
+    "cli": `pulumi preview/up/destroy` in the project directory with a full
+    installation from PATH (the language host runs `__main__.py`). Commands
+    that run no program (config, outputs, export, history, state) go through
+    the CLI on both routes.
+    """
+
+    workspace: EngineWorkspace
+    route: str
+    cli_bin: Path
     timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def dir(self) -> Path:
+        return self.workspace.project_dir
 
     @property
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
-        env.update({
-            "PATH": f"{self.bin_dir}{os.pathsep}{env.get('PATH', '')}",
-            "PULUMI_HOME": str(self.bin_dir.parent / "home"),
-            "PULUMI_BACKEND_URL": f"file://{self.state_dir}",
-            "PULUMI_CONFIG_PASSPHRASE": "e2e-throwaway-passphrase",
-            "PULUMI_SKIP_UPDATE_CHECK": "true",
-            "PULUMI_SKIP_CONFIRMATIONS": "true",
-            "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
-            "KUBECONFIG": self.kubeconfig,
-            "NO_COLOR": "1",
-        })
+        env.update(self.workspace.env)
+        env["PULUMI_HOME"] = str(self.workspace.engine_dir / "home")
         env.pop("PULUMI_CONFIG_PASSPHRASE_FILE", None)
         env.pop("PULUMI_ACCESS_TOKEN", None)
         return env
 
-    def pulumi(self, *args: str, stack: Optional[str] = None, check: bool = True,
-               timeout: float = 1500, policy: bool = False) -> Result:
-        argv = list(args)
-        if stack is not None:
-            argv += ["--stack", stack]
-        if policy:
-            argv += ["--policy-pack", str(POLICIES),
-                     "--policy-pack-config", str(POLICIES / "config" / f"{stack}.json")]
-        argv += ["--non-interactive", "--color=never"]
+    def pulumi(self, *args: str, stack: Optional[str] = None, check: bool = True, timeout: float = 1500) -> Result:
+        argv = list(args) + (["--stack", stack] if stack is not None else []) + ["--non-interactive", "--color=never"]
         start = time.monotonic()
-        proc = subprocess.run([str(self.bin_dir / "pulumi"), *argv], cwd=self.dir, env=self.env,
+        proc = subprocess.run([str(self.cli_bin / "pulumi"), *argv], cwd=self.dir, env=self.env,
                               capture_output=True, text=True, timeout=timeout)
         result = Result(argv, proc.returncode, proc.stdout, proc.stderr, time.monotonic() - start)
         if check and result.returncode != 0:
             raise AssertionError(result.describe())
         return result
 
+    def run(self, operation: str, stack: str, *, policy: bool = False, check: bool = True) -> EngineResult:
+        """preview, up or destroy of `stack` by this project's route, with the policy pack if asked."""
+        config = POLICIES / "config" / f"{stack}.json" if policy else None
+        if self.route == "automation":
+            result = self.workspace.run(operation, stack, policy_config=config)
+        else:
+            result = self._run_cli(operation, stack, config)
+        if check and result.returncode != 0:
+            raise AssertionError(result.describe())
+        return result
+
+    def _run_cli(self, operation: str, stack: str, config: Optional[Path]) -> EngineResult:
+        args = [operation] + (["--json"] if operation == "preview" else ["--yes", "--skip-preview"])
+        if config is not None:
+            args += ["--policy-pack", str(POLICY_PACK), "--policy-pack-config", str(config)]
+        done = self.pulumi(*args, stack=stack, check=False)
+        steps, summary = [], {}
+        if operation == "preview" and done.returncode == 0:
+            preview = done.json()
+            steps = [{"op": s.get("op"), "urn": s.get("urn"), "type": resource_type(s.get("urn", "::::"))}
+                     for s in preview.get("steps") or []]
+            summary = preview.get("changeSummary") or {}
+        return EngineResult(operation, done.returncode, done.output, done.seconds, steps, summary)
+
     # --- the stack files of the copy -------------------------------------------
     def stack_file(self, stack: str) -> Path:
         return self.dir / f"Pulumi.{stack}.yaml"
-
-    def config_set(self, stack: str, path: str, value: str) -> None:
-        self.pulumi("config", "set", "--path", path, value, stack=stack)
-
-    def config_rm(self, stack: str, path: str) -> None:
-        self.pulumi("config", "rm", "--path", path, stack=stack)
-
-    def config_get(self, stack: str, path: str) -> Any:
-        return json.loads(self.pulumi("config", "get", "--path", path, "--json", stack=stack).stdout)["value"]
 
     def outputs(self, stack: str) -> dict[str, Any]:
         return self.pulumi("stack", "output", "--json", "--show-secrets", stack=stack).json()
@@ -175,44 +195,25 @@ class Project:
         return self.pulumi("stack", "export", stack=stack).json()["deployment"].get("resources") or []
 
 
-def make_project(dest: Path, bin_dir: Path, state_dir: Path, kubeconfig: str) -> Project:
-    """Copies what the program needs; the repository's own stack files are never touched."""
-    dest.mkdir(parents=True)
-    for name in ("__main__.py", "Pulumi.yaml", "Pulumi.staging.yaml", "Pulumi.prod.yaml"):
-        shutil.copy2(ROOT / name, dest / name)
-    for name in ("components", "platform_facts", "config", "releases"):  # releases/: the provenance gate's ledger
-        if (ROOT / name).is_dir():
-            shutil.copytree(ROOT / name, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
-    (dest / ".venv").symlink_to(ROOT / ".venv")  # Pulumi.yaml: virtualenv: .venv
-    (dest / "policies").symlink_to(POLICIES)  # the pack, beside the program as in the repository
-    for stack in ("staging", "prod"):
-        _skip_cloud_resources_without_plugins(dest / f"Pulumi.{stack}.yaml")
+def make_project(dest: Path, engine_dir: Path, state_dir: Path, kubeconfig: str, route: str) -> Project:
+    """The scratch copy (stackctl/engine_workspace.py); the repository's own stack files are never touched."""
+    sync_scratch_project(ROOT, dest)
     state_dir.mkdir(parents=True, exist_ok=True)
-    return Project(dest, bin_dir, state_dir, kubeconfig)
+    workspace = EngineWorkspace(dest, state_dir, engine_dir, kubeconfig)
+    if route == "cli":
+        cli_bin, why = full_installation()
+        assert cli_bin is not None, why
+    else:
+        cli_bin = engine_dir / "bin"
+    return Project(workspace, route, cli_bin)
 
 
-def _skip_cloud_resources_without_plugins(stack_file: Path) -> None:
-    """The ONE change the tests make to the copied stack files (the repository's are untouched).
-
-    Azure and Vault cannot run here and their plugins are not installed, so the
-    copy opts in to `kubernetes.skipCloudResourcesWithoutPlugins`: the program
-    skips those resources with a warning and the Kubernetes half of the stack
-    runs against the real API server.
-    """
-    text = stack_file.read_text()
-    assert "platform:kubernetes:" not in text, f"{stack_file}: has platform:kubernetes; merge the opt-in into it"
-    assert text.startswith("#") or text.startswith("config:"), stack_file
-    stack_file.write_text(text.rstrip("\n") + "\n  platform:kubernetes:\n    skipCloudResourcesWithoutPlugins: true\n")
+def change_summary(result: EngineResult) -> dict[str, int]:
+    return result.change_summary
 
 
-def change_summary(preview: Result) -> dict[str, int]:
-    """`pulumi preview --json`'s changeSummary."""
-    return preview.json().get("changeSummary") or {}
-
-
-def steps(preview: Result, op: Optional[str] = None) -> list[dict[str, Any]]:
-    found = preview.json().get("steps") or []
-    return [s for s in found if op is None or s.get("op") == op]
+def steps(result: EngineResult, op: Optional[str] = None) -> list[dict[str, Any]]:
+    return [s for s in result.steps if op is None or s.get("op") == op]
 
 
 def resource_type(urn: str) -> str:

@@ -135,7 +135,7 @@ def _drift(cluster, tmp_path: Path, with_secrets: bool) -> subprocess.CompletedP
 
 
 def _matrix_lines(completed: subprocess.CompletedProcess) -> list[str]:
-    return [line.strip() for line in completed.stderr.splitlines() if f" {NAMESPACE}/" in line]
+    return [line.strip() for line in (completed.stdout + completed.stderr).splitlines() if f" {NAMESPACE}/" in line]
 
 
 def test_a_key_missing_in_openbao_is_dropped_silently_by_vso_and_reported_by_drift(cluster, sol, openbao, tmp_path):
@@ -159,14 +159,14 @@ def test_a_key_missing_in_openbao_is_dropped_silently_by_vso_and_reported_by_dri
     wait_until("the restart to finish under kwok", lambda: _rollout_complete(cluster), 180)
 
     unguarded = _drift(cluster, tmp_path, with_secrets=False)
-    assert not _matrix_lines(unguarded), unguarded.stderr
+    assert not _matrix_lines(unguarded), unguarded.stdout
     guarded = _drift(cluster, tmp_path, with_secrets=True)
     assert guarded.returncode == 1, guarded.stdout + guarded.stderr
     assert _matrix_lines(guarded) == [
         "Secret matrix/sol-secrets: missing key(s) mistral-api-key that the workloads read; VaultStaticSecret "
         "matrix/sol-secrets synced only matrix-access-token, matrix-device-id (add the key at the source, then "
         "the controller syncs it)",
-    ], guarded.stderr
+    ], guarded.stdout
     OBSERVED["key missing in OpenBao, stackctl drift without secrets (exit %d)" % unguarded.returncode] = \
         "\n".join(_matrix_lines(unguarded)) or "(nothing about matrix)"
     OBSERVED["key missing in OpenBao, stackctl drift with secrets (exit %d)" % guarded.returncode] = \
