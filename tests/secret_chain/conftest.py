@@ -15,7 +15,7 @@ Pulumi.staging.yaml whose `vault.caCertFile` names the CA made here (the committ
 has no key anyone holds); everything else is the stack's own config. The project is seen
 through a temporary root of symlinks so nothing is written into the repository.
 
-OpenBao is configured from the render's summaries (`cloud/vault-*`): the stack's own read
+OpenBao is configured from the render's summaries (`.stackctl/cloud/vault-*`): the stack's own read
 policies and Kubernetes auth roles, so the tests prove exactly those are enough.
 
 Run with STACKCTL_SECRET_CHAIN_TESTS=1 (scripts/test does); skipped otherwise. Ports and the
@@ -343,11 +343,13 @@ def kubernetes_auth(cluster, openbao, render):
         "disable_local_ca_jwt": True,
     })
     applied = {"policies": [], "roles": []}
-    for summary in sorted((render / "cloud").glob("vault-index-policy-Policy--*.yaml")):
+    # the render's cloud resource summaries (stackctl render writes them under .stackctl/cloud)
+    summaries = render / ".stackctl" / "cloud"
+    for summary in sorted(summaries.glob("vault-index-policy-Policy--*")):
         inputs = yaml.safe_load(summary.read_text())["inputs"]
         openbao.ok("PUT", f"sys/policies/acl/{inputs['name']}", {"policy": inputs["policy"]})
         applied["policies"].append(inputs["name"])
-    for summary in sorted((render / "cloud").glob("vault-kubernetes-authBackendRole-AuthBackendRole--*.yaml")):
+    for summary in sorted(summaries.glob("vault-kubernetes-authBackendRole-AuthBackendRole--*")):
         inputs = yaml.safe_load(summary.read_text())["inputs"]
         assert inputs["backend"] == "kubernetes", summary
         openbao.ok("POST", f"auth/kubernetes/role/{inputs['roleName']}", {
