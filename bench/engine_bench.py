@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 import statistics
 import subprocess
 import sys
@@ -35,10 +36,21 @@ sys.path.insert(0, str(PROJECT_ROOT))
 
 from stackctl.engine_workspace import EngineWorkspace, built_engine, sync_scratch_project  # noqa: E402
 
+def _free_ports(count: int) -> list[str]:
+    probes = [socket.socket() for _ in range(count)]
+    try:
+        for probe in probes:
+            probe.bind(("127.0.0.1", 0))
+        return [str(probe.getsockname()[1]) for probe in probes]
+    finally:
+        for probe in probes:
+            probe.close()
+
+
 CLUSTER_ENV = {
     "STACKCTL_CLUSTER_DIR": "/tmp/stackctl-engine-bench-cluster",
-    "STACKCTL_ETCD_PORT": "25790", "STACKCTL_ETCD_PEER_PORT": "25800", "STACKCTL_APISERVER_PORT": "19443",
-    "STACKCTL_CONTROLLER_MANAGER_PORT": "19257", "STACKCTL_SCHEDULER_PORT": "19259",
+    **dict(zip(("STACKCTL_ETCD_PORT", "STACKCTL_ETCD_PEER_PORT", "STACKCTL_APISERVER_PORT",
+                "STACKCTL_CONTROLLER_MANAGER_PORT", "STACKCTL_SCHEDULER_PORT"), _free_ports(5))),
 }
 
 
