@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,24 +33,11 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
-from stackctl.engine_workspace import EngineWorkspace, built_engine, sync_scratch_project  # noqa: E402
+from stackctl.engine_workspace import (  # noqa: E402
+    EngineWorkspace, built_engine, local_cluster_env, sync_scratch_project,
+)
 
-def _free_ports(count: int) -> list[str]:
-    probes = [socket.socket() for _ in range(count)]
-    try:
-        for probe in probes:
-            probe.bind(("127.0.0.1", 0))
-        return [str(probe.getsockname()[1]) for probe in probes]
-    finally:
-        for probe in probes:
-            probe.close()
-
-
-CLUSTER_ENV = {
-    "STACKCTL_CLUSTER_DIR": "/tmp/stackctl-engine-bench-cluster",
-    **dict(zip(("STACKCTL_ETCD_PORT", "STACKCTL_ETCD_PEER_PORT", "STACKCTL_APISERVER_PORT",
-                "STACKCTL_CONTROLLER_MANAGER_PORT", "STACKCTL_SCHEDULER_PORT"), _free_ports(5))),
-}
+CLUSTER_ENV = local_cluster_env("/tmp/stackctl-engine-bench-cluster")
 
 
 def _run(*argv: str, env=None, timeout: float = 3600) -> str:

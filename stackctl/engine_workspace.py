@@ -26,6 +26,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import socket
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -44,6 +45,25 @@ LOCAL_PASSPHRASE = "stackctl-local-only"
 # What the local copy adds to each stack file's `config:` block.
 LOCAL_CONFIG = "  platform:kubernetes:\n    skipCloudResourcesWithoutPlugins: true\n"
 _SALT = re.compile(r"^encryptionsalt: .*$", re.M)
+
+
+def local_cluster_env(state_dir: str) -> dict[str, str]:
+    """Variables for a `scripts/local-cluster` of its own: a state directory and ports nothing listens on.
+
+    Fixed ports collided with other clusters on shared machines. Each port
+    is held until all are chosen, so the five differ.
+    """
+    probes = [socket.socket() for _ in range(5)]
+    try:
+        for probe in probes:
+            probe.bind(("127.0.0.1", 0))
+        ports = [str(probe.getsockname()[1]) for probe in probes]
+    finally:
+        for probe in probes:
+            probe.close()
+    names = ("STACKCTL_ETCD_PORT", "STACKCTL_ETCD_PEER_PORT", "STACKCTL_APISERVER_PORT",
+             "STACKCTL_CONTROLLER_MANAGER_PORT", "STACKCTL_SCHEDULER_PORT")
+    return {"STACKCTL_CLUSTER_DIR": state_dir, **dict(zip(names, ports))}
 
 
 def built_engine() -> tuple[Optional[Path], str]:

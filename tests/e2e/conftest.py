@@ -27,7 +27,6 @@ Run them with:  .venv/bin/python -m pytest -q tests/e2e
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -43,27 +42,10 @@ if str(HERE) not in sys.path:
 from e2e_support import (  # noqa: E402
     ENGINE_ROUTES, GENERATE_CRDS, LOCAL_CLUSTER, FakeIngressController, Kubectl, full_installation, make_project,
 )
-from stackctl.engine_workspace import built_engine  # noqa: E402
-
-def _free_ports(count: int) -> list[str]:
-    """Ports nothing listens on now, all different (each held until all are chosen): fixed ports
-    collided with other clusters on shared machines."""
-    probes = [socket.socket() for _ in range(count)]
-    try:
-        for probe in probes:
-            probe.bind(("127.0.0.1", 0))
-        return [str(probe.getsockname()[1]) for probe in probes]
-    finally:
-        for probe in probes:
-            probe.close()
-
+from stackctl.engine_workspace import built_engine, local_cluster_env  # noqa: E402
 
 # Own state directory and ports for the local cluster (scripts/local-cluster reads these).
-CLUSTER_ENV = {
-    "STACKCTL_CLUSTER_DIR": os.environ.get("STACKCTL_E2E_CLUSTER_DIR", "/tmp/stackctl-e2e-cluster"),
-    **dict(zip(("STACKCTL_ETCD_PORT", "STACKCTL_ETCD_PEER_PORT", "STACKCTL_APISERVER_PORT",
-                "STACKCTL_CONTROLLER_MANAGER_PORT", "STACKCTL_SCHEDULER_PORT"), _free_ports(5))),
-}
+CLUSTER_ENV = local_cluster_env(os.environ.get("STACKCTL_E2E_CLUSTER_DIR", "/tmp/stackctl-e2e-cluster"))
 
 _skip_reason: str | None = None
 _cli_skip_reason: str | None = None
