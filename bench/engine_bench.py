@@ -33,13 +33,11 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
-from stackctl.engine_workspace import EngineWorkspace, built_engine, sync_scratch_project  # noqa: E402
+from stackctl.engine_workspace import (  # noqa: E402
+    EngineWorkspace, built_engine, local_cluster_env, sync_scratch_project,
+)
 
-CLUSTER_ENV = {
-    "STACKCTL_CLUSTER_DIR": "/tmp/stackctl-engine-bench-cluster",
-    "STACKCTL_ETCD_PORT": "25790", "STACKCTL_ETCD_PEER_PORT": "25800", "STACKCTL_APISERVER_PORT": "19443",
-    "STACKCTL_CONTROLLER_MANAGER_PORT": "19257", "STACKCTL_SCHEDULER_PORT": "19259",
-}
+CLUSTER_ENV = local_cluster_env("/tmp/stackctl-engine-bench-cluster")
 
 
 def _run(*argv: str, env=None, timeout: float = 3600) -> str:

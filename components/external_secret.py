@@ -11,9 +11,17 @@ rather than losing it to a Key Vault mistake.
 ESO does not restart workloads; the consuming Deployment carries a checksum of
 the mappings, so a mapping change rolls it, and may opt into Reloader for
 value changes.
+
+`refreshInterval` is rendered in Go's canonical form (`1h` as `1h0m0s`). ESO
+adds its finalizer with a full update, which writes the spec back in that form
+under ESO's own field manager; a server-side apply of `1h` afterwards (the
+next `pulumi up` that changes the ExternalSecret) then fails with a conflict
+on `.spec.refreshInterval`. tests/secret_chain shows both against a real ESO.
 """
 from __future__ import annotations
 
+import re
+from decimal import Decimal
 from typing import Optional
 
 import pulumi
@@ -26,6 +34,30 @@ EXTERNAL_SECRETS_API_VERSION = "external-secrets.io/v1"
 WORKLOAD_IDENTITY_CLIENT_ID = "azure.workload.identity/client-id"
 WORKLOAD_IDENTITY_TENANT_ID = "azure.workload.identity/tenant-id"
 RELOADER_ANNOTATION = "secret.reloader.stakater.com/reload"
+
+_DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ns|us|µs|ms|s|m|h)")
+_NANOSECONDS = {"ns": 1, "us": 10**3, "µs": 10**3, "ms": 10**6, "s": 10**9, "m": 60 * 10**9, "h": 3600 * 10**9}
+
+
+def canonical_go_duration(value: str) -> str:
+    """A Go duration as Go's time.Duration.String() prints it: `1h` -> `1h0m0s`, `90s` -> `1m30s`."""
+    total = sum(Decimal(number) * _NANOSECONDS[unit] for number, unit in _DURATION_PART.findall(value))
+    nanoseconds = int(total)
+    if nanoseconds < 10**9:
+        for unit, size in (("ms", 10**6), ("µs", 10**3), ("ns", 1)):
+            if nanoseconds >= size or unit == "ns":
+                return _trim(Decimal(nanoseconds) / size) + unit
+    hours, rest = divmod(nanoseconds, 3600 * 10**9)
+    minutes, rest = divmod(rest, 60 * 10**9)
+    seconds = _trim(Decimal(rest) / 10**9) + "s"
+    if hours:
+        return f"{hours}h{minutes}m{seconds}"
+    return f"{minutes}m{seconds}" if minutes else seconds
+
+
+def _trim(number: Decimal) -> str:
+    text = format(number, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def key_vault_reader_name(service_name: str) -> str:
@@ -82,7 +114,7 @@ def build_external_secret(secret_name: str, service_name: str, namespace: str, s
             "annotations": {PROVIDED_KEYS_ANNOTATION: ",".join(sorted(source.provided_keys))},
         },
         "spec": {
-            "refreshInterval": source.refresh_interval,
+            "refreshInterval": canonical_go_duration(source.refresh_interval),
             "secretStoreRef": store,
             "target": {"name": secret_name, "creationPolicy": "Owner", "deletionPolicy": "Retain"},
             "data": [

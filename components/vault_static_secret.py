@@ -5,6 +5,12 @@ The VaultStaticSecret names the Deployment to restart when the value changes
 detect changes. VSS specs do not list keys, so the keys the secret is declared
 to hold are written to an annotation (`stackctl/provided-keys`), where the
 policy pack's coverage rule reads them.
+
+`destination.transformation.excludeRaw: true`: by default VSO adds a `_raw`
+key holding OpenBao's whole response (every value again, plus metadata), so
+the Secret would hold a key nobody declared, and `envFrom` would turn it into
+an env var. Excluded, the Secret holds exactly the kv keys (tests/secret_chain
+shows both against a real VSO).
 """
 from __future__ import annotations
 
@@ -44,7 +50,8 @@ def build_vault_static_secret_manifest(
             "refreshAfter": source.refresh_after,
             "hmacSecretData": True,
             "rolloutRestartTargets": [{"kind": "Deployment", "name": name} for name in restart_deployments],
-            "destination": {"name": secret_name, "create": True, "overwrite": True},
+            "destination": {"name": secret_name, "create": True, "overwrite": True,
+                            "transformation": {"excludeRaw": True}},
         },
     }
 

@@ -16,6 +16,19 @@ replica is updated and available, and the `Progressing` condition is not
 image`, an `up` failed halfway, or a rollout is stuck. Exit 1 listing each
 one; exit 0 when the cluster matches.
 
+When FILE also holds Secrets, the secret chain is checked too: for every
+VaultStaticSecret and ExternalSecret the stack renders, the Secret it syncs
+must exist and hold every key its `stackctl/provided-keys` annotation names
+(the keys the workloads read). A key missing in OpenBao or Key Vault is
+otherwise silent: VSO syncs the keys it finds, and a pod that started before
+keeps running. Only key names are read, never values; pipe kubectl in rather
+than writing Secrets to a file:
+
+    kubectl get deployments,statefulsets,cronjobs,jobs,secrets --all-namespaces -o json \
+      | stackctl drift staging --live /dev/stdin
+
+Without Secrets in FILE the keys are not checked; on success a note on stderr says so.
+
 Deliberately left out: reading the cluster itself (pipe kubectl in CI
 instead), and live objects the stack does not render (other teams' workloads).
 """
@@ -23,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
@@ -37,6 +51,12 @@ WORKLOAD_KINDS: dict[str, tuple[tuple[str, ...], bool]] = {
     "CronJob": (("spec", "jobTemplate", "spec", "template", "spec"), False),
 }
 KUBECTL_COMMAND = "kubectl get deployments,statefulsets,cronjobs,jobs --all-namespaces -o json"
+# The custom resources that sync a Secret, and where each names it (default: the resource's own name).
+SECRET_SOURCE_KINDS: dict[str, tuple[str, ...]] = {
+    "VaultStaticSecret": ("spec", "destination", "name"),
+    "ExternalSecret": ("spec", "target", "name"),
+}
+PROVIDED_KEYS_ANNOTATION = "stackctl/provided-keys"
 
 
 def _dig(document: Any, path: tuple[str, ...]) -> Any:
@@ -125,6 +145,34 @@ def find_drift(expected: list[Mapping[str, Any]], live: dict[tuple[str, str, str
     return problems
 
 
+def find_missing_secret_keys(sources: list[Mapping[str, Any]],
+                             live: dict[tuple[str, str, str], Mapping[str, Any]]) -> list[str]:
+    """Rendered secret sources against the live Secrets they sync: each missing Secret or key as one line."""
+    problems = []
+    for source in sorted(sources, key=lambda s: (s["kind"], s["metadata"].get("namespace", ""), s["metadata"]["name"])):
+        metadata = source["metadata"]
+        keys = [key for key in ((metadata.get("annotations") or {}).get(PROVIDED_KEYS_ANNOTATION) or "").split(",")
+                if key]
+        if not keys:
+            continue
+        namespace = metadata.get("namespace", "")
+        secret_name = _dig(source, SECRET_SOURCE_KINDS[source["kind"]]) or metadata["name"]
+        label = f"Secret {namespace}/{secret_name}"
+        synced_by = f"{source['kind']} {namespace}/{metadata['name']}"
+        secret = live.get(("Secret", namespace, secret_name))
+        if secret is None:
+            problems.append(f"{label}: not on the cluster; {synced_by} has not synced it "
+                            f"(kubectl -n {namespace} describe {source['kind'].lower()} {metadata['name']})")
+            continue
+        present = set((secret.get("data") or {}).keys()) | set((secret.get("stringData") or {}).keys())
+        missing = [key for key in keys if key not in present]
+        if missing:
+            problems.append(f"{label}: missing key(s) {', '.join(missing)} that the workloads read; "
+                            f"{synced_by} synced only {', '.join(sorted(present)) or 'nothing'} "
+                            "(add the key at the source, then the controller syncs it)")
+    return problems
+
+
 def add_parser(subparsers) -> None:
     from stackctl.errors import stack_name
 
@@ -156,6 +204,12 @@ def run(args) -> int:
     expected = [r.inputs for r in result.resources
                 if r.type.startswith("kubernetes:") and r.inputs.get("kind") in WORKLOAD_KINDS]
     problems = find_drift(expected, objects)
+    checked_secrets = None
+    if any(kind == "Secret" for kind, _, _ in objects):
+        sources = [r.inputs for r in result.resources
+                   if r.type.startswith("kubernetes:") and r.inputs.get("kind") in SECRET_SOURCE_KINDS]
+        problems += find_missing_secret_keys(sources, objects)
+        checked_secrets = f"; {len(sources)} synced Secrets hold every key the workloads read"
     if getattr(args, "output", "text") == "json":
         from stackctl.output_formats import print_json
 
@@ -170,5 +224,9 @@ def run(args) -> int:
         for problem in problems:
             print(f"  {problem}")
         return 1
-    print(f"no drift: {len(expected)} workloads run the images stack {args.stack} pins, rollouts complete")
+    if checked_secrets is None:
+        print("note: secret keys not checked: --live holds no Secrets (add `secrets` to the kubectl command "
+              "and pipe it: --live /dev/stdin)", file=sys.stderr)
+    print(f"no drift: {len(expected)} workloads run the images stack {args.stack} pins, "
+          f"rollouts complete{checked_secrets or ''}")
     return 0

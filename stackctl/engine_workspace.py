@@ -10,6 +10,7 @@ called with `--client`. Both routes run `stack_program.run_stack_program`.
 Everything happens in a scratch copy, never in the repository: `pulumi stack
 init` rewrites a stack file (it replaces `secretsprovider:` with a passphrase
 salt), and a local cluster cannot run Azure or Vault. The copy holds
+the program (`__main__.py`, `stack_program.py`, `components/`, `platform_facts/`),
 `Pulumi.yaml`, the stack files, `config/` and `releases/`; each stack file is
 the repository's with exactly two local changes (`local_stack_file_text`):
 no `secretsprovider:` line (the Key Vault key cannot be reached; a
@@ -25,6 +26,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import socket
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -43,6 +45,25 @@ LOCAL_PASSPHRASE = "stackctl-local-only"
 # What the local copy adds to each stack file's `config:` block.
 LOCAL_CONFIG = "  platform:kubernetes:\n    skipCloudResourcesWithoutPlugins: true\n"
 _SALT = re.compile(r"^encryptionsalt: .*$", re.M)
+
+
+def local_cluster_env(state_dir: str) -> dict[str, str]:
+    """Variables for a `scripts/local-cluster` of its own: a state directory and ports nothing listens on.
+
+    Fixed ports collided with other clusters on shared machines. Each port
+    is held until all are chosen, so the five differ.
+    """
+    probes = [socket.socket() for _ in range(5)]
+    try:
+        for probe in probes:
+            probe.bind(("127.0.0.1", 0))
+        ports = [str(probe.getsockname()[1]) for probe in probes]
+    finally:
+        for probe in probes:
+            probe.close()
+    names = ("STACKCTL_ETCD_PORT", "STACKCTL_ETCD_PEER_PORT", "STACKCTL_APISERVER_PORT",
+             "STACKCTL_CONTROLLER_MANAGER_PORT", "STACKCTL_SCHEDULER_PORT")
+    return {"STACKCTL_CLUSTER_DIR": state_dir, **dict(zip(names, ports))}
 
 
 def built_engine() -> tuple[Optional[Path], str]:
@@ -66,8 +87,11 @@ def local_stack_file_text(text: str, path: Path) -> str:
 def sync_scratch_project(root: Path, dest: Path, stacks: tuple[str, ...] = ("staging", "prod")) -> None:
     """Copy (or refresh) what the program reads into `dest`; the repository is only read."""
     dest.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(root / "Pulumi.yaml", dest / "Pulumi.yaml")
-    for name in ("config", "releases"):  # files the config mounts; the provenance gate's ledger
+    # The program too, so that the copy is a project the CLI route and
+    # `stackctl ... --root` can run (the inline program runs this checkout's).
+    for name in ("Pulumi.yaml", "__main__.py", "stack_program.py"):
+        shutil.copy2(root / name, dest / name)
+    for name in ("components", "platform_facts", "config", "releases"):  # code; mounted files; the ledger
         if (dest / name).exists():
             shutil.rmtree(dest / name)
         if (root / name).is_dir():

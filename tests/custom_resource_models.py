@@ -30,10 +30,15 @@ class RolloutRestartTarget(Closed):
     name: str
 
 
+class Transformation(Closed):
+    excludeRaw: Optional[bool] = None
+
+
 class Destination(Closed):
     name: str
     create: bool
     overwrite: Optional[bool] = None
+    transformation: Optional[Transformation] = None
     labels: Optional[dict[str, str]] = None
     annotations: Optional[dict[str, str]] = None
     type: Optional[str] = None

@@ -143,6 +143,59 @@ def test_every_workload_kind_is_compared_with_its_own_pod_template_path():
 
 
 
+def _synced_secrets(project_root, stack="staging"):
+    """The Secrets VSO and ESO sync for the stack, each holding every key its source provides."""
+    golden = project_root / "tests" / "golden" / stack
+    secrets = []
+    for path in sorted(golden.rglob("*.yaml")):
+        source = yaml.safe_load(path.read_text())
+        if not isinstance(source, dict) or source.get("kind") not in ("VaultStaticSecret", "ExternalSecret"):
+            continue
+        name = (source["spec"].get("destination") or source["spec"].get("target") or {}).get("name")
+        keys = source["metadata"]["annotations"]["stackctl/provided-keys"].split(",")
+        secrets.append({"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+                        "metadata": {"name": name or source["metadata"]["name"],
+                                     "namespace": source["metadata"]["namespace"]},
+                        "data": {key: "dmFsdWU=" for key in keys}})
+    return secrets
+
+
+def test_without_secrets_in_live_the_keys_are_not_checked_and_a_note_says_so(project_root, tmp_path):
+    completed = _drift(project_root, _live_from_golden(project_root), tmp_path)
+    assert completed.returncode == 0
+    assert completed.stderr == ("note: secret keys not checked: --live holds no Secrets (add `secrets` to the "
+                                "kubectl command and pipe it: --live /dev/stdin)\n")
+
+
+def test_synced_secrets_holding_every_key_are_not_drift(project_root, tmp_path):
+    live = _live_from_golden(project_root)
+    live["items"] += _synced_secrets(project_root)
+    completed = _drift(project_root, live, tmp_path)
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout == ("no drift: 10 workloads run the images stack staging pins, rollouts complete; "
+                                "9 synced Secrets hold every key the workloads read\n")
+    assert completed.stderr == ""
+
+
+def test_a_key_missing_from_a_synced_secret_and_an_unsynced_secret_are_drift(project_root, tmp_path):
+    live = _live_from_golden(project_root)
+    secrets = _synced_secrets(project_root)
+    sol = next(s for s in secrets if s["metadata"]["name"] == "sol-secrets")
+    del sol["data"]["mistral-api-key"]  # VSO syncs what OpenBao holds: the key is simply absent
+    secrets = [s for s in secrets if s["metadata"]["name"] != "memql-bff-secrets"]
+    live["items"] += secrets
+    completed = _drift(project_root, live, tmp_path)
+    assert completed.returncode == 1
+    assert completed.stdout.splitlines() == [
+        "drift: 2 differences between the cluster and stack staging:",
+        "  Secret memql/memql-bff-secrets: not on the cluster; ExternalSecret memql/memql-bff-secrets has not "
+        "synced it (kubectl -n memql describe externalsecret memql-bff-secrets)",
+        "  Secret matrix/sol-secrets: missing key(s) mistral-api-key that the workloads read; VaultStaticSecret "
+        "matrix/sol-secrets synced only matrix-access-token, matrix-device-id (add the key at the source, then the "
+        "controller syncs it)",
+    ]
+
+
 def test_json_output_lists_the_drift_and_validates(project_root, tmp_path):
     import jsonschema
 

@@ -1,3 +1,5 @@
+import pytest
+
 from components.azure_environment import AzureSpec
 from components.azure_key_vault import AzureKeyVault
 from components.config_model import validate_config
@@ -77,3 +79,15 @@ def test_referenced_vault_creates_nothing_and_derives_its_url():
         "Microsoft.KeyVault/vaults/kv-memql-staging")}})
     assert record_resources(lambda: AzureKeyVault("kv", azure, "staging")).resources == []
     assert azure.key_vault.vault_url == "https://kv-memql-staging.vault.azure.net/"
+
+
+@pytest.mark.parametrize("configured, rendered", [
+    ("1h", "1h0m0s"), ("90s", "1m30s"), ("60s", "1m0s"), ("1h30m", "1h30m0s"), ("1500ms", "1.5s"),
+    ("500ms", "500ms"), ("0.5h", "30m0s"), ("2h45m30.5s", "2h45m30.5s"),
+])
+def test_refresh_interval_is_rendered_as_go_prints_it_so_eso_writing_it_back_changes_nothing(configured, rendered):
+    # ESO's finalizer update rewrites the spec in Go's form under its own field manager; any other
+    # spelling makes the next server-side apply conflict on .spec.refreshInterval (tests/secret_chain).
+    from components.external_secret import canonical_go_duration
+
+    assert canonical_go_duration(configured) == rendered

@@ -18,5 +18,6 @@ def test_vault_static_secret_restarts_the_real_deployment_and_declares_its_keys(
         "refreshAfter": "60s",
         "hmacSecretData": True,
         "rolloutRestartTargets": [{"kind": "Deployment", "name": "sol"}],
-        "destination": {"name": "sol-secrets", "create": True, "overwrite": True},
+        "destination": {"name": "sol-secrets", "create": True, "overwrite": True,
+                        "transformation": {"excludeRaw": True}},
     }

@@ -42,17 +42,10 @@ if str(HERE) not in sys.path:
 from e2e_support import (  # noqa: E402
     ENGINE_ROUTES, GENERATE_CRDS, LOCAL_CLUSTER, FakeIngressController, Kubectl, full_installation, make_project,
 )
-from stackctl.engine_workspace import built_engine  # noqa: E402
+from stackctl.engine_workspace import built_engine, local_cluster_env  # noqa: E402
 
 # Own state directory and ports for the local cluster (scripts/local-cluster reads these).
-CLUSTER_ENV = {
-    "STACKCTL_CLUSTER_DIR": os.environ.get("STACKCTL_E2E_CLUSTER_DIR", "/tmp/stackctl-e2e-cluster"),
-    "STACKCTL_ETCD_PORT": "24790",
-    "STACKCTL_ETCD_PEER_PORT": "24800",
-    "STACKCTL_APISERVER_PORT": "18443",
-    "STACKCTL_CONTROLLER_MANAGER_PORT": "18257",
-    "STACKCTL_SCHEDULER_PORT": "18259",
-}
+CLUSTER_ENV = local_cluster_env(os.environ.get("STACKCTL_E2E_CLUSTER_DIR", "/tmp/stackctl-e2e-cluster"))
 
 _skip_reason: str | None = None
 _cli_skip_reason: str | None = None

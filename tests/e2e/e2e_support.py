@@ -203,6 +203,7 @@ def make_project(dest: Path, engine_dir: Path, state_dir: Path, kubeconfig: str,
     if route == "cli":
         cli_bin, why = full_installation()
         assert cli_bin is not None, why
+        (dest / ".venv").symlink_to(ROOT / ".venv")  # Pulumi.yaml: virtualenv: .venv, for the language host
     else:
         cli_bin = engine_dir / "bin"
     return Project(workspace, route, cli_bin)
