@@ -40,3 +40,14 @@ def test_usage_error_is_exit_2_without_traceback(tmp_path):
     done = _stackctl("render", cwd=tmp_path)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "error: stackctl render: the following arguments are required: stack, --out" in done.stderr
+
+
+def test_every_verb_imports_what_it_needs_from_outside_the_checkout(tmp_path):
+    """The pack (`policy`) and the inline program (`local`) are importable from the console script too:
+    it does not put the checkout on sys.path as `python -m stackctl` in the checkout does."""
+    policy = _stackctl("policy", "staging", cwd=tmp_path)
+    assert policy.returncode == 0, policy.stderr
+    assert policy.stdout.splitlines()[-1].startswith("149 resources, ")
+    done = subprocess.run([sys.executable, "-c", "import stack_program, policies.offline"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
