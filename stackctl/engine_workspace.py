@@ -120,6 +120,15 @@ class EngineResult:
     change_summary: dict[str, int] = field(default_factory=dict)
     outputs: dict[str, Any] = field(default_factory=dict)
 
+    def preview_json(self) -> dict[str, Any]:
+        """The steps in the shape of `pulumi preview --json` (op, urn, oldState/newState with type and inputs).
+
+        The Automation API reports the engine's step events, not that
+        document; `stackctl risk --preview` reads this the same way.
+        """
+        return {"steps": [{key: value for key, value in step.items() if key != "type"} for step in self.steps],
+                "changeSummary": dict(self.change_summary)}
+
     def describe(self) -> str:
         return (f"{self.operation} exited {self.returncode} after {self.seconds:.0f}s\n"
                 f"--- output\n{self.output[-20000:]}")
@@ -209,8 +218,13 @@ class EngineWorkspace:
         def on_event(event) -> None:
             pre = getattr(event, "resource_pre_event", None)
             if pre is not None and pre.metadata is not None:
-                steps.append({"op": str(getattr(pre.metadata.op, "value", pre.metadata.op)),
-                              "urn": pre.metadata.urn, "type": pre.metadata.type})
+                step = {"op": str(getattr(pre.metadata.op, "value", pre.metadata.op)),
+                        "urn": pre.metadata.urn, "type": pre.metadata.type}
+                # The states as `pulumi preview --json` writes them (type and inputs), for `stackctl risk`.
+                for key, state in (("oldState", pre.metadata.old), ("newState", pre.metadata.new)):
+                    if state is not None:
+                        step[key] = {"type": state.type, "urn": state.urn, "inputs": dict(state.inputs or {})}
+                steps.append(step)
 
         start = time.monotonic()
         try:

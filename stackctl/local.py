@@ -36,12 +36,16 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--kubeconfig", type=Path, default=None,
                         help="the cluster's kubeconfig (default: $KUBECONFIG)")
     parser.add_argument("--no-policy-pack", action="store_true", help="run preview or up without the policy pack")
+    parser.add_argument("--preview-json", type=Path, default=None, metavar="FILE",
+                        help="with preview: also write its steps as `pulumi preview --json` does (for `stackctl risk --preview`)")
 
 
 def run(args) -> int:
     from stackctl.engine_workspace import EngineWorkspace, built_engine, sync_scratch_project
 
     root = (args.root or Path(__file__).resolve().parents[1]).resolve()
+    if args.preview_json is not None and args.operation != "preview":
+        raise BadInput("--preview-json", args.preview_json, f"goes with preview, not {args.operation}")
     stack_file = root / f"Pulumi.{args.stack}.yaml"
     if not stack_file.is_file():
         stacks = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
@@ -69,6 +73,10 @@ def run(args) -> int:
     result = workspace.run(args.operation, args.stack, policy_config=policy,
                            on_output=lambda line: print(line, end="" if line.endswith("\n") else "\n",
                                                         file=stream, flush=True))
+    if args.preview_json is not None and args.operation == "preview" and result.returncode == 0:
+        import json
+
+        args.preview_json.write_text(json.dumps(result.preview_json(), indent=2, sort_keys=True), encoding="utf-8")
     if result.returncode != 0:
         # What the engine printed on its stderr (its error) is only in the failure's text.
         print(result.output.split(" stderr: ", 1)[-1].strip(), file=sys.stderr)

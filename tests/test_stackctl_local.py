@@ -66,3 +66,25 @@ def test_no_cluster_is_bad_input_naming_the_flag(tmp_path):
     done = _local("staging", "up", env=env)
     assert done.returncode == 2
     assert done.stderr.startswith("error: --kubeconfig: '' (name the local cluster's kubeconfig, or set KUBECONFIG")
+
+
+def test_engine_steps_read_as_pulumi_preview_json_by_stackctl_risk():
+    """EngineResult.preview_json: the engine's step events in the shape `stackctl risk --preview` reads."""
+    from stackctl.engine_workspace import EngineResult
+    from stackctl.risk import changes_from_preview
+
+    urn = "urn:pulumi:staging::platform::platform:x:SingleWriter$kubernetes:apps/v1:Deployment::sol-deployment"
+    old = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "sol", "namespace": "matrix"}}
+    new = {**old, "spec": {"replicas": 1}}
+    result = EngineResult("preview", 0, "", 1.0, [
+        {"op": "same", "urn": urn.replace("sol-deployment", "x"), "type": "kubernetes:core/v1:Namespace"},
+        {"op": "update", "urn": urn, "type": "kubernetes:apps/v1:Deployment",
+         "oldState": {"type": "kubernetes:apps/v1:Deployment", "urn": urn, "inputs": old},
+         "newState": {"type": "kubernetes:apps/v1:Deployment", "urn": urn, "inputs": new}},
+    ], {"same": 1, "update": 1})
+    document = result.preview_json()
+    assert document["changeSummary"] == {"same": 1, "update": 1}
+    assert [step["op"] for step in document["steps"]] == ["same", "update"]
+    (change,) = changes_from_preview(document, "events")
+    assert (change.op, change.type, change.name, change.old, change.new) == (
+        "update", "kubernetes:apps/v1:Deployment", "matrix/sol", old, new)

@@ -38,6 +38,7 @@ scheduler binds each claim to one when the first pod mounting it is placed.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import subprocess
@@ -205,7 +206,27 @@ def test_second_up_changes_nothing(project: Project):
     assert set(up.change_summary) == {"same"}, up.describe()
 
 
-def test_digest_change_is_one_in_place_update_and_the_pod_rolls(project: Project, kubectl):
+def risk_of_real_preview(project: Project, preview, stack: str, golden_name: str, tmp_path: Path) -> None:
+    """`stackctl risk` on the engine's own preview of the change, compared with a golden file.
+
+    The steps come from the engine's events in the shape `pulumi preview --json` writes
+    (EngineResult.preview_json); refresh the golden with STACKCTL_REFRESH_RISK_GOLDEN=1 and review it.
+    """
+    recorded = tmp_path / "preview.json"
+    recorded.write_text(json.dumps(preview.preview_json()))
+    done = subprocess.run(
+        [sys.executable, "-m", "stackctl", "risk", stack, "--preview", str(recorded),
+         "--ledger", str(project.dir / "releases" / "staging-verified.yaml"),
+         "--verifications", str(project.dir / "releases" / "staging-verifications.yaml")],
+        cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    golden = ROOT / "tests" / "golden" / "risk" / golden_name
+    if os.environ.get("STACKCTL_REFRESH_RISK_GOLDEN"):
+        golden.write_text(done.stdout)
+    assert done.stdout == golden.read_text(), f"{golden} differs; refresh with STACKCTL_REFRESH_RISK_GOLDEN=1 and review"
+
+
+def test_digest_change_is_one_in_place_update_and_the_pod_rolls(project: Project, kubectl, tmp_path):
     before = {p["metadata"]["uid"] for p in pods_of(kubectl, "sol")}
     generation = deployment(kubectl, "sol")["metadata"]["generation"]
     new = never_ran_digest(images(project, "staging")["sol"], "e2e-new-sol-release")
@@ -216,6 +237,8 @@ def test_digest_change_is_one_in_place_update_and_the_pod_rolls(project: Project
     assert [(s["op"], resource_type(s["urn"])) for s in changed] == [("update", "kubernetes:apps/v1:Deployment")], changed
     assert changed[0]["urn"].endswith("::sol-deployment"), changed[0]["urn"]
     assert set(change_summary(preview)) == {"same", "update"} and change_summary(preview)["update"] == 1
+
+    risk_of_real_preview(project, preview, "staging", "staging-engine-digest-change.md", tmp_path)
 
     project.run("up", "staging", policy=True)
     dep = deployment(kubectl, "sol")
