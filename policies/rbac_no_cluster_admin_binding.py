@@ -15,18 +15,15 @@ from __future__ import annotations
 from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy
 
 from .kubernetes_resource import subject
-from .rbac_role import ALLOWED_BINDINGS_DEFAULTS, ALLOWED_BINDINGS_SCHEMA, binding_kind, identity, is_allowed
-from .resource_properties import UNKNOWN, describe, field, settings
+from .rbac_role import ALLOWED_BINDINGS_SCHEMA, binding_under_review, identity
+from .resource_properties import UNKNOWN, describe, field
 
 CLUSTER_ADMIN = "cluster-admin"
 
 
 def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    kind = binding_kind(args.resource_type)
+    kind = binding_under_review(args)
     if kind is None:
-        return
-    allowed = settings(args.get_config(), ALLOWED_BINDINGS_DEFAULTS)["allowedBindings"]
-    if is_allowed(kind, args.props, args.name, allowed):
         return
     role_kind, role_name = field(args.props, "roleRef", "kind"), field(args.props, "roleRef", "name")
     if role_kind in ("ClusterRole", UNKNOWN) and role_name in (CLUSTER_ADMIN, UNKNOWN):

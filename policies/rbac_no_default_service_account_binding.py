@@ -15,18 +15,15 @@ from __future__ import annotations
 from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy
 
 from .kubernetes_resource import effective_namespace, subject
-from .rbac_role import ALLOWED_BINDINGS_DEFAULTS, ALLOWED_BINDINGS_SCHEMA, binding_kind, identity, is_allowed
-from .resource_properties import UNKNOWN, field, items, settings
+from .rbac_role import ALLOWED_BINDINGS_SCHEMA, binding_under_review, identity
+from .resource_properties import UNKNOWN, field, items
 
 DEFAULT_ACCOUNT = "default"
 
 
 def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    kind = binding_kind(args.resource_type)
+    kind = binding_under_review(args)
     if kind is None:
-        return
-    allowed = settings(args.get_config(), ALLOWED_BINDINGS_DEFAULTS)["allowedBindings"]
-    if is_allowed(kind, args.props, args.name, allowed):
         return
     who = subject(args.resource_type, args.props, args.name)
     for index, entry in enumerate(items(field(args.props, "subjects"))):

@@ -74,6 +74,15 @@ def is_allowed(kind: str, props: Any, fallback_name: str, allowed: Iterable[str]
     return identity(kind, props, fallback_name) in list(allowed)
 
 
+def binding_under_review(args: ResourceValidationArgs) -> Any:
+    """The kind of an RBAC binding the binding rules judge, or None: not a binding, or listed in `allowedBindings`."""
+    kind = binding_kind(args.resource_type)
+    if kind is None:
+        return None
+    allowed = settings(args.get_config(), ALLOWED_BINDINGS_DEFAULTS)["allowedBindings"]
+    return None if is_allowed(kind, args.props, args.name, allowed) else kind
+
+
 def rules(props: Any) -> Iterator[tuple[str, Any]]:
     """(label, rule) for each rule of a role: `rules[0]`; one UNKNOWN entry when the list is unknown."""
     if field(props, "aggregationRule") is not None:
