@@ -13,7 +13,7 @@ from typing import Optional
 
 import pulumi
 
-from .azure_environment import AzureSpec, KeyVaultSpec
+from config_models.azure import AzureSpec, KeyVaultSpec
 
 
 def build_vault_properties(spec: KeyVaultSpec, tenant_id: str, environment: str) -> dict:

@@ -11,7 +11,7 @@ from typing import Optional
 import pulumi
 import pulumi_kubernetes as k8s
 
-from .workload_spec import ServingWorkloadSpec, selector_labels
+from config_models.workloads.workload import ServingWorkloadSpec, selector_labels
 
 
 def build_service_manifest(name: str, spec: ServingWorkloadSpec, labels: dict[str, str]) -> dict:

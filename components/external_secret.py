@@ -27,14 +27,13 @@ from typing import Optional
 import pulumi
 import pulumi_kubernetes as k8s
 
-from .secret_source import AzureKeyVaultSource
-from .vault_static_secret import PROVIDED_KEYS_ANNOTATION
+from components.vault_static_secret import PROVIDED_KEYS_ANNOTATION
+from config_models.secret_source import AzureKeyVaultSource
 
 EXTERNAL_SECRETS_API_VERSION = "external-secrets.io/v1"
 WORKLOAD_IDENTITY_CLIENT_ID = "azure.workload.identity/client-id"
 WORKLOAD_IDENTITY_TENANT_ID = "azure.workload.identity/tenant-id"
 RELOADER_ANNOTATION = "secret.reloader.stakater.com/reload"
-
 _DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ns|us|µs|ms|s|m|h)")
 _NANOSECONDS = {"ns": 1, "us": 10**3, "µs": 10**3, "ms": 10**6, "s": 10**9, "m": 60 * 10**9, "h": 3600 * 10**9}
 

@@ -32,18 +32,15 @@ step reaches the same database.
 from __future__ import annotations
 
 import ipaddress
-from typing import TYPE_CHECKING, Any, Literal, Optional
+from typing import Any, Optional
 
 import pulumi
-from pydantic import Field, field_validator, model_validator
 
-from .config_model import ConfigModel
-from .kubernetes_names import check_dns_label
+from config_models.network import ANY_ADDRESS, EgressRuleSpec
+from config_models.routing import parse_cluster_local_url
+from config_models.stack import StackConfig
+from config_models.workloads.workload import selector_labels
 
-if TYPE_CHECKING:
-    from .stack_config import StackConfig
-
-ANY_ADDRESS = (ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0"))
 # Never reachable through an "internet" allow: the private ranges (the cluster,
 # the VNet), the instance metadata service, whose tokens are the node's, and
 # Azure's WireServer.
@@ -57,135 +54,6 @@ BACKUP_EGRESS_REASON = ("Azure Blob Storage and Entra ID publish no per-account 
 # cert-manager's HTTP-01 solver pods: their label and port (cert-manager's defaults).
 ACME_SOLVER_LABEL = "acme.cert-manager.io/http01-solver"
 ACME_SOLVER_PORT = 8089
-
-
-class DnsSpec(ConfigModel):
-    namespace: str = Field("kube-system", description="Namespace of the cluster DNS. Default: kube-system.")
-    pod_labels: dict[str, str] = Field(default_factory=lambda: {"k8s-app": "kube-dns"},
-                                       description="Labels of the DNS pods. Default: k8s-app: kube-dns (AKS CoreDNS).")
-
-
-class NetworkSpec(ConfigModel):
-    dns: DnsSpec = Field(default_factory=DnsSpec, description="The cluster DNS. Default: AKS CoreDNS.")
-    ingress_nginx_namespace: str = Field("ingress-nginx", description="Namespace of the ingress-nginx controller "
-                                                                      "pods. Default: ingress-nginx.")
-    gateway_data_plane_namespace: str = Field(
-        "envoy-gateway-system", description="Namespace of Envoy Gateway's proxy pods. Default: envoy-gateway-system.")
-    ingress_nginx_pod_labels: dict[str, str] = Field(
-        default_factory=lambda: {"app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller"},
-        description="Labels of the controller pods (the chart's). Default: name ingress-nginx, component controller.")
-    gateway_data_plane_pod_labels: dict[str, str] = Field(
-        default_factory=lambda: {"app.kubernetes.io/managed-by": "envoy-gateway", "app.kubernetes.io/component": "proxy"},
-        description="Labels of Envoy Gateway's proxy pods. Default: managed-by envoy-gateway, component proxy.")
-
-    @field_validator("ingress_nginx_namespace", "gateway_data_plane_namespace")
-    @classmethod
-    def _namespaces(cls, value: str) -> str:
-        return check_dns_label(value)
-
-
-class EgressRuleSpec(ConfigModel):
-    """One named destination outside the cluster."""
-
-    name: str = Field(description="What it is, e.g. matrix-homeserver. Required.")
-    cidrs: Optional[list[str]] = Field(None, description="Address ranges outside the cluster, e.g. 203.0.113.0/24. "
-                                                         "One of cidrs or namespace.")
-    namespace: Optional[str] = Field(None, description="A namespace inside the cluster this stack does not manage "
-                                                       "workloads for. One of cidrs or namespace.")
-    pod_labels: Optional[dict[str, str]] = Field(None, description="With namespace: only the pods with these "
-                                                                   "labels. Default: every pod there.")
-    ports: list[int] = Field(description="Destination ports. Required.")
-    protocol: Literal["TCP", "UDP"] = Field("TCP", description="Default: TCP.")
-    hosts: list[str] = Field(default_factory=list, description="The names behind the ranges, recorded only: a "
-                                                               "NetworkPolicy cannot match names. Default: none.")
-    allow_any_address: Optional[str] = Field(
-        None, description="Why this rule may reach any public address (a CIDR of 0.0.0.0/0 or ::/0); required for "
-                          "that in prod. Default: none.")
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        return check_dns_label(value)
-
-    @field_validator("cidrs")
-    @classmethod
-    def _cidrs(cls, value: Optional[list[str]]) -> Optional[list[str]]:
-        if value is None:
-            return value
-        if not value:
-            raise ValueError("[] allows nothing; list at least one CIDR (e.g. 203.0.113.0/24)")
-        for cidr in value:
-            try:
-                ipaddress.ip_network(cidr, strict=True)
-            except ValueError as error:
-                raise ValueError(f"{cidr!r} is not a CIDR ({error}); e.g. 203.0.113.0/24") from None
-        return value
-
-    @field_validator("ports")
-    @classmethod
-    def _ports(cls, value: list[int]) -> list[int]:
-        if not value or any(not 1 <= port <= 65535 for port in value):
-            raise ValueError(f"{value!r} must list ports from 1 to 65535 (an allow of every port is never derived)")
-        return value
-
-    @field_validator("namespace")
-    @classmethod
-    def _namespace(cls, value: Optional[str]) -> Optional[str]:
-        return None if value is None else check_dns_label(value)
-
-    @model_validator(mode="after")
-    def _reason(self) -> "EgressRuleSpec":
-        if (self.cidrs is None) == (self.namespace is None):
-            raise ValueError(f"rule {self.name!r} needs exactly one of cidrs (outside the cluster) or namespace "
-                             "(inside it)")
-        if self.pod_labels is not None and self.namespace is None:
-            raise ValueError(f"rule {self.name!r}: podLabels selects pods in a namespace; add namespace")
-        if self.allow_any_address is not None and not self.allow_any_address.strip():
-            raise ValueError("allowAnyAddress must give the reason, in words")
-        return self
-
-    @property
-    def reaches_any_address(self) -> bool:
-        return any(ipaddress.ip_network(cidr) in ANY_ADDRESS for cidr in self.cidrs or [])
-
-
-class TalksToSpec(ConfigModel):
-    service: str = Field(description="Name of a serving workload under `services`. Required.")
-    port: str = Field("http", description="Name of one of its ports. Default: http.")
-
-
-def check_network(config: "StackConfig") -> list[str]:
-    problems = []
-    for name, service in sorted(config.services.items()):
-        for index, target in enumerate(service.talks_to):
-            key = f"services.{name}.talksTo[{index}]"
-            callee = config.services.get(target.service)
-            if callee is None:
-                problems.append(f"{key}.service: {target.service!r} is not a service (services: "
-                                f"{sorted(config.services)})")
-            elif target.port not in callee.routable_ports():
-                problems.append(f"{key}.port: {target.port!r} is not a port of service {target.service!r} "
-                                f"(ports: {callee.routable_ports()})")
-        for index, rule in enumerate(service.egress):
-            if rule.reaches_any_address and rule.allow_any_address is None and config.environment == "prod":
-                problems.append(f"services.{name}.egress[{index}].cidrs: {rule.cidrs!r} reaches any public address, "
-                                f"which prod refuses unless the rule {rule.name!r} says why (allowAnyAddress: "
-                                "<reason>), or list the destination's ranges")
-        names = [rule.name for rule in service.egress]
-        for duplicate in sorted({n for n in names if names.count(n) > 1}):
-            problems.append(f"services.{name}.egress: rule name {duplicate!r} is used twice (names identify rules)")
-    return problems
-
-
-def network_warnings(config: "StackConfig") -> list[str]:
-    """Outside prod, an any-address rule without a reason warns with the message prod would fail with."""
-    if config.environment == "prod":
-        return []
-    return [f"services.{name}.egress[{index}].cidrs: {rule.cidrs!r} reaches any public address without "
-            f"allowAnyAddress on rule {rule.name!r} (prod refuses this)"
-            for name, service in sorted(config.services.items())
-            for index, rule in enumerate(service.egress)
-            if rule.reaches_any_address and rule.allow_any_address is None]
 
 
 def _namespace_peer(namespace: str, pod_labels: Optional[dict[str, str]] = None) -> dict[str, Any]:
@@ -216,11 +84,6 @@ def _policy(name: str, namespace: str, labels: dict[str, str], spec: dict[str, A
     return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": metadata, "spec": spec}
 
 
-def selector_labels(service_name: str) -> dict[str, str]:
-    from .workload_spec import selector_labels as labels
-    return labels(service_name)
-
-
 def _workload_pods(name: str, with_migration: bool) -> dict[str, Any]:
     if not with_migration:
         return {"matchLabels": selector_labels(name)}
@@ -228,7 +91,7 @@ def _workload_pods(name: str, with_migration: bool) -> dict[str, Any]:
                                   "values": [name, f"{name}-migrate"]}]}
 
 
-def ingress_sources(config: "StackConfig") -> list[dict[str, Any]]:
+def ingress_sources(config: StackConfig) -> list[dict[str, Any]]:
     """The peers the ingress data plane runs as, per configured implementation."""
     implementations = config.routing.implementation if config.routing is not None else []
     peers = []
@@ -241,9 +104,7 @@ def ingress_sources(config: "StackConfig") -> list[dict[str, Any]]:
     return peers
 
 
-def build_network_policies(config: "StackConfig", labels: dict[str, str]) -> list[dict[str, Any]]:
-    from .routing import parse_cluster_local_url
-
+def build_network_policies(config: StackConfig, labels: dict[str, str]) -> list[dict[str, Any]]:
     policies: list[dict[str, Any]] = []
     dns = config.network.dns
     for namespace in sorted(config.namespaces):
@@ -333,7 +194,7 @@ def build_network_policies(config: "StackConfig", labels: dict[str, str]) -> lis
 class NetworkIsolation(pulumi.ComponentResource):
     """The stack's NetworkPolicies: default deny per namespace, and the derived allows."""
 
-    def __init__(self, name: str, config: "StackConfig", labels: dict[str, str],
+    def __init__(self, name: str, config: StackConfig, labels: dict[str, str],
                  opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("platform:kubernetes:NetworkIsolation", name, None, opts)
         import pulumi_kubernetes as k8s

@@ -21,24 +21,28 @@ from typing import Mapping, Optional, Sequence
 
 import pulumi
 
-from .azure_environment import AzureSpec
-from .azure_key_vault import AzureKeyVault
-from .cluster_ip_service import ClusterIpService
-from .external_secret import RELOADER_ANNOTATION, ExternalSecretSync, build_external_secret, key_vault_reader_name
-from .persistent_volume_claim import PersistentVolumeClaim
-from .pod_template import SECRET_MAPPING_CHECKSUM_ANNOTATION
-from .release import ReleaseSpec
-from .sqlite_backup import BackupStorage, backup_container_name, backup_service_account
-from .vault_static_secret import VaultStaticSecretSync
-from .vault_workload_access import VaultServerSpec, VaultWorkloadAccess, vault_auth_name
-from .workload_identity import STORAGE_BLOB_DATA_CONTRIBUTOR_ROLE, WorkloadIdentity
-from .workload_kinds import deploy_workload
-from .workload_spec import WorkloadInputs, WorkloadSpec, content_checksum, workload_labels
+from components.azure_key_vault import AzureKeyVault
+from components.backup_storage import BackupStorage
+from components.cluster_ip_service import ClusterIpService
+from components.external_secret import (
+    RELOADER_ANNOTATION, ExternalSecretSync, build_external_secret, key_vault_reader_name,
+)
+from components.persistent_volume_claim import PersistentVolumeClaim
+from components.vault_static_secret import VaultStaticSecretSync
+from components.vault_workload_access import VaultWorkloadAccess, vault_auth_name
+from components.workload_identity import STORAGE_BLOB_DATA_CONTRIBUTOR_ROLE, WorkloadIdentity
+from components.workloads.kinds import deploy_workload
+from components.workloads.pod_template import SECRET_MAPPING_CHECKSUM_ANNOTATION
+from components.workloads.workload_inputs import WorkloadInputs, content_checksum
+from config_models.azure import AzureSpec
+from config_models.backup import backup_container_name, backup_service_account
+from config_models.release import ReleaseSpec
+from config_models.vault_server import VaultServerSpec
+from config_models.workloads.workload import WorkloadSpec, workload_labels
 
 # What a ServiceAccount's client-id annotation says when the Azure plugin is
 # absent in render mode and the identity was therefore not created.
 CLIENT_ID_NOT_CREATED = "not-created-azure-native-plugin-absent"
-
 # Before `Service` existed these children were registered at the top of the
 # stack; the alias keeps their URNs (and their state) when they move under it.
 MOVED_FROM_STACK_ROOT = pulumi.ResourceOptions(aliases=[pulumi.Alias(parent=pulumi.ROOT_STACK_RESOURCE)])

@@ -18,82 +18,11 @@ that class retains. Anything else is refused before a resource exists.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal, Optional
+from typing import Optional
 
 import pulumi
-from pydantic import Field, field_validator, model_validator
 
-from .config_model import ConfigModel
-from .kubernetes_names import check_dns_subdomain
-
-if TYPE_CHECKING:
-    from .stack_config import StackConfig
-
-AZURE_DISK_PROVISIONER = "disk.csi.azure.com"
-ZONE_REDUNDANT_SKUS = ("StandardSSD_ZRS", "Premium_ZRS")
-
-
-class CreatedStorageClassSpec(ConfigModel):
-    sku_name: Literal["StandardSSD_ZRS", "Premium_ZRS", "StandardSSD_LRS", "Premium_LRS", "Standard_LRS"] = Field(
-        "StandardSSD_ZRS", description="Azure Disk SKU; ZRS where the region has it. Default: StandardSSD_ZRS.")
-
-
-class ExistingStorageClassSpec(ConfigModel):
-    reclaim_policy: Literal["Retain", "Delete"] = Field(
-        description="The class's reclaimPolicy on the cluster (kubectl get storageclass). Required.")
-
-
-class StorageClassSpec(ConfigModel):
-    """Exactly one of `create` (the program creates it, retaining) or `existing` (declared)."""
-
-    create: Optional[CreatedStorageClassSpec] = Field(None, description="Create it: Azure Disk CSI, Retain.")
-    existing: Optional[ExistingStorageClassSpec] = Field(None, description="It exists on the cluster already.")
-
-    @model_validator(mode="after")
-    def _one(self) -> "StorageClassSpec":
-        if (self.create is None) == (self.existing is None):
-            raise ValueError("a storage class needs exactly one of `create` or `existing`")
-        return self
-
-    @property
-    def retains(self) -> bool:
-        return self.create is not None or (self.existing is not None and self.existing.reclaim_policy == "Retain")
-
-
-class StorageSpec(ConfigModel):
-    classes: dict[str, StorageClassSpec] = Field(default_factory=dict,
-                                                 description="StorageClass name -> created or existing. Default: none.")
-
-    @field_validator("classes")
-    @classmethod
-    def _names(cls, value: dict[str, StorageClassSpec]) -> dict[str, StorageClassSpec]:
-        for name in value:
-            check_dns_subdomain(name)
-        return value
-
-
-def check_storage(config: "StackConfig") -> list[str]:
-    """Every claim's class is declared; in prod every single writer's class retains its disk."""
-    problems = []
-    classes = config.storage.classes
-    for name, service in sorted(config.services.items()):
-        for volume in service.claims():
-            key = f"services.{name}.data.storageClass"
-            if volume.storage_class is None:
-                if config.environment == "prod":
-                    problems.append(f"{key}: unset in prod, so the claim gets the cluster's default class, whose "
-                                    "reclaimPolicy is Delete on AKS (managed-csi); name a class from storage.classes "
-                                    "that retains its disks")
-                continue
-            spec = classes.get(volume.storage_class)
-            if spec is None:
-                problems.append(f"{key}: {volume.storage_class!r} is not declared under storage.classes (create it, "
-                                "or declare it as existing with its reclaimPolicy)")
-            elif config.environment == "prod" and not spec.retains:
-                problems.append(f"{key}: {volume.storage_class!r} has reclaimPolicy Delete, which deletes the disk "
-                                "with the claim; prod's single writers need a class that retains (storage.classes."
-                                "<name>.create)")
-    return problems
+from config_models.storage import AZURE_DISK_PROVISIONER, CreatedStorageClassSpec
 
 
 def build_storage_class(name: str, spec: CreatedStorageClassSpec, labels: dict[str, str]) -> dict:

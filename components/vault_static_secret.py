@@ -19,7 +19,7 @@ from typing import Optional
 import pulumi
 import pulumi_kubernetes as k8s
 
-from .secret_source import VaultSource
+from config_models.secret_source import VaultSource
 
 VAULT_STATIC_SECRET_API_VERSION = "secrets.hashicorp.com/v1beta1"
 PROVIDED_KEYS_ANNOTATION = "stackctl/provided-keys"

@@ -20,55 +20,12 @@ from typing import Optional
 
 import pulumi
 import pulumi_kubernetes as k8s
-from pydantic import Field, field_validator
 
-from .config_model import ConfigModel
-from .secret_source import VaultSource
-from .workload_spec import WorkloadSpec
+from config_models.secret_source import VaultSource
+from config_models.vault_server import VaultServerSpec
 
 VSO_API_VERSION = "secrets.hashicorp.com/v1beta1"
 VAULT_AUDIENCE = "vault"
-
-
-class VaultServerSpec(ConfigModel):
-    address: str = Field(description="URL VSO uses to reach OpenBao/Vault, e.g. http://openbao.openbao.svc:8200. Required.")
-    kubernetes_auth_mount: str = Field("kubernetes", description="Mount of the Kubernetes auth method. Default: kubernetes.")
-    token_ttl_seconds: int = Field(3600, ge=60, description="TTL of tokens VSO gets. Default: 3600.")
-    skip_tls_verify: bool = Field(False, description="Opt-out of TLS verification. Refused in prod. Default: false.")
-    ca_cert_file: Optional[str] = Field(
-        None, description="PEM file in this repository with the CA that signed the server's certificate (public "
-                          "data); each VaultConnection trusts it through a Secret. Required in prod. Default: the "
-                          "system trust store.")
-
-    @field_validator("ca_cert_file")
-    @classmethod
-    def _ca_cert_file(cls, value: Optional[str]) -> Optional[str]:
-        if value is not None and (value.startswith("/") or ".." in value.split("/")):
-            raise ValueError(f"{value!r} must be a path inside the repository, relative to the project root")
-        return value
-
-    @field_validator("address")
-    @classmethod
-    def _address(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError(f"{value!r} must be an http:// or https:// URL")
-        return value.rstrip("/")
-
-
-def check_vault_paths_owned(services: dict[str, WorkloadSpec]) -> list[str]:
-    problems = []
-    for name, service in sorted(services.items()):
-        for secret, source in sorted(service.secrets.items()):
-            if source.vault is None:
-                continue
-            owner = source.vault.path.split("/")[0]
-            if owner != name:
-                owned_by = f" (it belongs to service {owner!r})" if owner in services else ""
-                problems.append(
-                    f"services.{name}.secrets.{secret}.vault.path: {source.vault.path!r} is not a path of "
-                    f"service {name!r}{owned_by}; a workload may only read paths under {name!r} (least privilege)"
-                )
-    return problems
 
 
 def kv_policy_paths(sources: list[VaultSource]) -> list[str]:
@@ -95,16 +52,6 @@ def vault_role_name(namespace: str, service_name: str) -> str:
 
 
 PUBLIC_CERTIFICATE_ANNOTATION = "platform/public-certificate"
-
-
-def check_ca_certificate(text: str, key: str) -> list[str]:
-    """A CA bundle is public: PEM certificates only, never a private key."""
-    if "PRIVATE KEY" in text:
-        return [f"{key}: the file holds a private key; give only the CA's certificate (it ends up in a Secret "
-                "every namespace can read)"]
-    if "-----BEGIN CERTIFICATE-----" not in text:
-        return [f"{key}: the file holds no PEM certificate (-----BEGIN CERTIFICATE-----)"]
-    return []
 
 
 def vault_ca_secret_name(service_name: str) -> str:

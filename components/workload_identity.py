@@ -16,7 +16,7 @@ from typing import Optional
 
 import pulumi
 
-from .azure_environment import AzureSpec
+from config_models.azure import AzureSpec
 
 KEY_VAULT_SECRETS_USER_ROLE = "4633458b-17de-408a-b874-0445c86b69e6"
 STORAGE_BLOB_DATA_CONTRIBUTOR_ROLE = "ba92f5b4-2d11-453d-a403-e96b0029c9fe"

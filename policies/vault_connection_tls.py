@@ -7,7 +7,7 @@ unset, and a `spec.caCertSecretRef` naming the Secret with the CA that signed
 the server's certificate (an in-cluster OpenBao is signed by a private CA that
 no system trust store holds; without the reference VSO cannot verify it). The
 program's side of the same rule is its config checks in prod
-(components/stack_checks.py: `vault.address` must be https://,
+(stack_checks/stack_rules.py: `vault.address` must be https://,
 `vault.skipTlsVerify` is refused, `vault.caCertFile` is required); this checks
 what was rendered, third-party VaultConnections included. Whether the named Secret exists and
 holds a certificate is left to VSO, which refuses the connection otherwise

@@ -146,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"stackctl {verb}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except Exception as error:  # noqa: BLE001 - the last line of defence: never a bare traceback
-        from components.config_model import ConfigError
+        from config_models.base import ConfigError
 
         if isinstance(error, ConfigError):
             _report_config_error(verb, error)

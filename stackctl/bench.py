@@ -120,8 +120,8 @@ def _best_of(repeat: int, run: Callable[[], Any]) -> tuple[float, Any]:
 
 
 def measure(label: str, values: dict[str, Any], repeat: int) -> dict[str, Any]:
-    from components.service_stack import deploy_stack
-    from components.stack_config import parse_stack_config
+    from components.stack import deploy_stack
+    from stack_checks.load import parse_stack_config
 
     config, files = parse_stack_config(values, PROJECT_ROOT)
     component_seconds, result = _best_of(repeat, lambda: record_resources(lambda: deploy_stack(config, files)))
@@ -159,7 +159,7 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
-    from components.stack_config import read_stack_file
+    from stack_checks.load import read_stack_file
 
     base = read_stack_file(PROJECT_ROOT / "Pulumi.staging.yaml")
     sizes = [("staging", base)] + [(plural(count, "service"), count) for count in args.sizes]

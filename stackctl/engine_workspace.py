@@ -10,7 +10,7 @@ called with `--client`. Both routes run `stack_program.run_stack_program`.
 Everything happens in a scratch copy, never in the repository: `pulumi stack
 init` rewrites a stack file (it replaces `secretsprovider:` with a passphrase
 salt), and a local cluster cannot run Azure or Vault. The copy holds
-the program (`__main__.py`, `stack_program.py`, `components/`, `platform_facts/`),
+the program (`__main__.py` and `PROGRAM_PACKAGES`),
 `Pulumi.yaml`, the stack files, `config/` and `releases/`; each stack file is
 the repository's with exactly two local changes (`local_stack_file_text`):
 no `secretsprovider:` line (the Key Vault key cannot be reached; a
@@ -84,14 +84,18 @@ def local_stack_file_text(text: str, path: Path) -> str:
     return "\n".join(lines).rstrip("\n") + "\n" + LOCAL_CONFIG
 
 
+# The program's code: its packages, top layer first (README, "Layout"; .importlinter).
+PROGRAM_PACKAGES = ("stack_program", "components", "stack_checks", "config_models", "platform_facts")
+
+
 def sync_scratch_project(root: Path, dest: Path, stacks: tuple[str, ...] = ("staging", "prod")) -> None:
     """Copy (or refresh) what the program reads into `dest`; the repository is only read."""
     dest.mkdir(parents=True, exist_ok=True)
     # The program too, so that the copy is a project the CLI route and
     # `stackctl ... --root` can run (the inline program runs this checkout's).
-    for name in ("Pulumi.yaml", "__main__.py", "stack_program.py"):
+    for name in ("Pulumi.yaml", "__main__.py"):
         shutil.copy2(root / name, dest / name)
-    for name in ("components", "platform_facts", "config", "releases"):  # code; mounted files; the ledger
+    for name in (*PROGRAM_PACKAGES, "config", "releases"):  # code; mounted files; the ledger
         if (dest / name).exists():
             shutil.rmtree(dest / name)
         if (root / name).is_dir():

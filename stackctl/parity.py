@@ -325,7 +325,7 @@ def with_config_values_as_placeholders(resources: dict[ResourceId, dict],
 
 def placeholder_config_values(stack: str, root: Optional[Path]) -> dict[str, str]:
     """The stack's single config values that spread into many rendered strings, by key path."""
-    from components.stack_config import read_stack_file
+    from stack_checks.load import read_stack_file
 
     project = root if root is not None else Path(__file__).resolve().parents[1]
     values = read_stack_file(project / f"Pulumi.{stack}.yaml")
@@ -489,7 +489,7 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
-    from components.config_model import ConfigError
+    from config_models.base import ConfigError
     from stackctl.render import render_stack  # heavy (Pulumi runtime): only when the verb runs
 
     from stackctl.errors import BadInput

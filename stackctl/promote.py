@@ -50,7 +50,7 @@ from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
 
-from components.release_digest import ReleaseError, check_registry_allowed, parse_pinned_image
+from config_models.release_digest import ReleaseError, check_registry_allowed, parse_pinned_image
 from stackctl.errors import EXIT_BAD_INPUT, BadInput
 
 RELEASE_KEY = "platform:release"
@@ -148,7 +148,7 @@ def read_stack_file(root: Path, stack: str) -> StackFile:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        from components.stack_config import stack_names
+        from stack_checks.load import stack_names
 
         raise PromotionRefused([f"stack {stack}: {path} does not exist (stacks in --root {root}: "
                                 f"{', '.join(stack_names(root)) or 'none'}; check the stack name, or --root)"]
@@ -162,7 +162,7 @@ def read_stack_file(root: Path, stack: str) -> StackFile:
     except UnicodeDecodeError as error:
         raise PromotionRefused([f"{where}: not UTF-8 ({error})"]) from None
     except YAMLError as error:
-        from components.yaml_errors import describe_yaml_error
+        from config_models.yaml_errors import describe_yaml_error
 
         raise PromotionRefused([f"{where}: not valid YAML: {describe_yaml_error(error)}"]) from None
 
@@ -907,7 +907,7 @@ def _verification_gate(root: Path, source: StackFile, target: StackFile, changes
                                 "verification, in words; it goes into the commit message"])
     if target.verification is None:
         return None
-    from components.config_model import ConfigError
+    from config_models.base import ConfigError
     from stackctl.verification_record import read_records, verification_problems
 
     try:
@@ -965,8 +965,8 @@ def _ledger_with(path: Path, changes: Sequence[ComponentChange], source: StackFi
                  staging_update: Optional[StagingUpdate], outputs_file: Optional[Path],
                  history_file: Optional[Path]) -> tuple[bytes, bytes]:
     """The ledger's bytes now, and with an entry appended for each promoted image (checked by re-reading)."""
-    from components.config_model import ConfigError
-    from components.release_ledger import LEDGER_HEADER, read_ledger
+    from config_models.base import ConfigError
+    from config_models.release_ledger import LEDGER_HEADER, read_ledger
 
     where = f"{RELEASE_KEY}.promotionGate.ledger"
     if path.exists():

@@ -1,6 +1,6 @@
 """`stackctl render STACK --out DIR|-`: the offline render, with no cluster, cloud or Pulumi CLI.
 
-The program (`components.service_stack.deploy_stack`) runs under Pulumi's mock
+The program (`components.stack.deploy_stack`) runs under Pulumi's mock
 runtime, exactly as under the engine, and every resource it registers is
 recorded with its inputs and resource options.
 
@@ -115,7 +115,7 @@ def run_program_file(program: Path, stack: str, values: dict[str, Any],
     from pulumi.runtime.config import set_all_config
     from pulumi.runtime.settings import get_root_resource
 
-    from components.stack_config import PROJECT_NAME
+    from config_models.stack import PROJECT_NAME
 
     # The engine hands config to the program as strings, objects JSON-encoded.
     set_all_config({f"{PROJECT_NAME}:{key}": value if isinstance(value, str) else json.dumps(value)
@@ -126,7 +126,7 @@ def run_program_file(program: Path, stack: str, values: dict[str, Any],
         return dict(get_root_resource().outputs)
 
     # The engine's Python host runs the program with its directory on sys.path, so the
-    # program's own modules (stack_program.py) import; do the same, whatever the cwd.
+    # program's own packages (stack_program, components, ...) import; do the same, whatever the cwd.
     program_directory = str(program.resolve().parent)
     added = program_directory not in sys.path
     if added:
@@ -157,7 +157,7 @@ def record_resources(program: Callable[[], Any], stack: str = "test",
     from pulumi.runtime.stack import run_pulumi_func
     from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
-    from components.stack_config import PROJECT_NAME
+    from config_models.stack import PROJECT_NAME
 
     result = RenderResult()
 
@@ -456,7 +456,7 @@ def _no_progress(message: str) -> None:
 
 def check_project_root(root: Optional[Path], stack: str, config_file: Optional[Path] = None) -> None:
     """Refuse (BadInput) a --root that is no project, or a stack that has no file there, listing the stacks."""
-    from components.stack_config import stack_names
+    from stack_checks.load import stack_names
     from stackctl.errors import BadInput
 
     if root is not None and not (root / "Pulumi.yaml").is_file():
@@ -472,10 +472,10 @@ def check_project_root(root: Optional[Path], stack: str, config_file: Optional[P
 def collect_resources(stack: str, config_file: Optional[Path] = None, root: Optional[Path] = None,
                       progress: Callable[[str], None] = _no_progress) -> RenderResult:
     """Validate the stack's config, then run the program under mocks. Raises ConfigError."""
-    from components.stack_config import load_stack
+    from stack_checks.load import load_stack
 
-    from components.stack_checks import stack_warnings
-    from components.stack_config import read_stack_file
+    from stack_checks.stack_rules import stack_warnings
+    from stack_checks.load import read_stack_file
 
     check_project_root(root, stack, config_file)
     root = root or PROJECT_ROOT
@@ -503,8 +503,8 @@ def check_rendered_names(result: RenderResult) -> None:
     this one covers every object, so a derived name no fact declares yet is
     still caught before anything is written.
     """
-    from components.api_server_name_limits import manifest_name_problems
-    from components.config_model import ConfigError
+    from config_models.api_server_name_limits import manifest_name_problems
+    from config_models.base import ConfigError
 
     problems = [f"rendered {problem}" for resource in result.resources if _is_kubernetes(resource)
                 for problem in manifest_name_problems(resource.inputs)]
@@ -539,7 +539,7 @@ def add_parser(subparsers) -> None:
 def run(args) -> int:
     from pulumi import RunError
 
-    from components.config_model import ConfigError
+    from config_models.base import ConfigError
     from stackctl.errors import BadInput
     from stackctl.output_formats import print_json, progress
 

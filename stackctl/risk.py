@@ -278,8 +278,8 @@ class Evidence:
 
 
 def read_evidence(ledger_path: Optional[Path], records_path: Optional[Path]) -> Evidence:
-    from components.config_model import ConfigError
-    from components.release_ledger import read_ledger
+    from config_models.base import ConfigError
+    from config_models.release_ledger import read_ledger
     from stackctl.verification_record import read_records
 
     try:

@@ -16,7 +16,7 @@ derives from them, never the other way round:
 `--write` writes both files; `--check` exits 1 (a finding) when either is not
 what the models generate now. The tests run the same comparison.
 
-Left out on purpose: the checks that span several keys (stack_checks.py) are
+Left out on purpose: the checks that span several keys (stack_checks/) are
 not expressible in JSON Schema; the editor catches shape errors, the render
 catches the rest.
 """
@@ -31,7 +31,7 @@ from typing import Any
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_FILE = Path("schemas") / "pulumi-stack.schema.json"
 REFERENCE_FILE = Path("docs") / "config.md"
-# The provider namespaces a stack file may also configure (components.stack_config.PROVIDER_CONFIG_NAMESPACES).
+# The provider namespaces a stack file may also configure (config_models.stack.PROVIDER_CONFIG_NAMESPACES).
 _PULUMI_TOP_LEVEL_KEYS = {
     "secretsprovider": "How the stack's secrets are encrypted, e.g. azurekeyvault://<vault>/keys/<key>.",
     "encryptedkey": "The data key, encrypted by the secrets provider (Pulumi writes it).",
@@ -40,7 +40,7 @@ _PULUMI_TOP_LEVEL_KEYS = {
 }
 
 # What prod requires beyond the shape, by key path (`<name>` for any name), as
-# components/stack_checks.py and the kinds enforce it. tests/test_stack_schema.py
+# stack_checks/ and the kinds enforce it. tests/test_stack_schema.py
 # breaks each rule in the prod stack and checks the render refuses it naming the key.
 PROD_REQUIREMENTS: dict[str, str] = {
     "release.registryAllowlist": "required, not empty",
@@ -58,7 +58,7 @@ PROD_REQUIREMENTS: dict[str, str] = {
 
 
 def _config_models():
-    from components.stack_config import PROJECT_NAME, PROVIDER_CONFIG_NAMESPACES, StackConfig
+    from config_models.stack import PROJECT_NAME, PROVIDER_CONFIG_NAMESPACES, StackConfig
 
     return PROJECT_NAME, PROVIDER_CONFIG_NAMESPACES, StackConfig
 
@@ -67,9 +67,9 @@ def _config_models():
 # schema: (model, key) -> how to build the accepted alternative from the key's own schema. The tests
 # validate every stack file of the repository against the schema, so a missing entry shows.
 _SHORTHANDS = {
-    # routing.implementation: `ingressNginx` for `[ingressNginx]` (components/routing.py).
+    # routing.implementation: `ingressNginx` for `[ingressNginx]` (config_models/routing.py).
     ("RoutingSpec", "implementation"): lambda schema: schema["items"],
-    # routes.<name>.requestBodySize: a number of bytes, read as a quantity (components/routing.py).
+    # routes.<name>.requestBodySize: a number of bytes, read as a quantity (config_models/routing.py).
     ("RouteSpec", "requestBodySize"): lambda schema: {"type": "integer"},
 }
 

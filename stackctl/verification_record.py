@@ -33,8 +33,8 @@ from pydantic import Field
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from components.config_model import ConfigError, ConfigModel, validate_config
-from components.release import PinnedImageReference
+from config_models.base import ConfigError, ConfigModel, validate_config
+from config_models.release import PinnedImageReference
 
 RECORD_HEADER = """\
 # What `stackctl verify` found on the live stack, newest last: the evidence

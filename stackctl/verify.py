@@ -46,7 +46,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Mapping, Optional, Sequence
 
-from components.smoke_check import SmokeCheckSpec
+from config_models.smoke_check import SmokeCheckSpec
 from components.vault_static_secret import PROVIDED_KEYS_ANNOTATION
 from stackctl.drift import WORKLOAD_KINDS, find_drift, live_objects
 from stackctl.errors import BadInput
@@ -364,7 +364,7 @@ def smoke_check_plans(config: Any) -> list[SmokeCheckPlan]:
                 image = entry.image
             plans.append(SmokeCheckPlan(service_name, service.namespace, check, image))
     if problems:
-        from components.config_model import ConfigError
+        from config_models.base import ConfigError
 
         raise ConfigError(problems)
     return plans
@@ -410,7 +410,7 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
-    from components.stack_config import load_stack
+    from stack_checks.load import load_stack
     from stackctl.promote import PromotionRefused, read_stack_file
     from stackctl.render import PROJECT_ROOT, collect_resources
 

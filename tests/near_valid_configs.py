@@ -10,7 +10,7 @@ from pathlib import Path
 
 from hypothesis import strategies as st
 
-from components.stack_config import read_stack_file
+from stack_checks.load import read_stack_file
 
 ROOT = Path(__file__).resolve().parent.parent
 IMAGE = "acrmemql.azurecr.io/memql-extra@sha256:" + "cd" * 32

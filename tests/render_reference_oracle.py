@@ -19,7 +19,7 @@ from typing import Any
 
 import kubernetes_validate
 
-from components.api_server_name_limits import manifest_name_problems
+from config_models.api_server_name_limits import manifest_name_problems
 from network_policy_model import Pod, flow_allowed, selector_matches
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob")

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from components.aks_node_pool import AksClusterSpec, AksNodePool
-from components.config_model import ConfigError, validate_config
-from components.stack_config import load_stack
+from config_models.azure import AksClusterSpec
+from components.aks_node_pool import AksNodePool
+from config_models.base import ConfigError, validate_config
+from stack_checks.load import load_stack
 from stack_file_edits import edit_stack_file
 from stackctl.render import record_resources
 
@@ -54,7 +55,7 @@ def test_managed_cluster_has_oidc_and_workload_identity_and_feeds_the_issuer():
     ({"vmSize": "Standard_X1"},
      "nodePool.vmSize: 'Standard_X1' has no allocatable entry for the headroom check (known: ['Standard_B2s', "
      "'Standard_B4ms', 'Standard_D2s_v5', 'Standard_D4s_v5']; add it in "
-     "components/node_pool_headroom.py)"),
+     "platform_facts/aks_allocatable.py)"),
 ])
 def test_bounds_and_owner_gate(pool, message):
     with pytest.raises(ConfigError) as raised:

@@ -27,7 +27,7 @@ from typing import Any, Iterator
 import pytest
 import yaml
 
-from components.stack_config import read_stack_file
+from stack_checks.load import read_stack_file
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
@@ -484,7 +484,7 @@ def test_role_assignment_condition_covers_the_roles_the_program_assigns():
                          r"ForAnyOfAnyValues:GuidEquals \{([^}]*)\}", condition["condition"])
     assert sorted(source for source, _ in clauses) == ["@Request", "@Resource"], \
         f"the condition must constrain both creating (@Request) and deleting (@Resource) assignments: {clauses}"
-    assigned = {m for path in (ROOT / "components").glob("*.py")
+    assigned = {m for path in (ROOT / "components").rglob("*.py")
                 for m in re.findall(rf'^[A-Z_]+_ROLE = "({guid})"', path.read_text(encoding="utf-8"), re.M)}
     assert assigned, "components/: no role definition constants (*_ROLE = \"<guid>\") found"
     for source, guids in clauses:

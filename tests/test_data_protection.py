@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from components.config_model import ConfigError
-from components.stack_config import load_stack
+from config_models.base import ConfigError
+from stack_checks.load import load_stack
 from stack_file_edits import edit_stack_file
 
 

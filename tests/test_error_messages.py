@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from components.config_model import ConfigError
-from components.release_ledger import read_ledger
+from config_models.base import ConfigError
+from config_models.release_ledger import read_ledger
 from stack_file_edits import edit_stack_file
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,7 +45,7 @@ def test_a_duplicate_key_in_the_ledger_is_in_the_projects_words(tmp_path):
 
 
 def test_a_tab_in_a_stack_file_names_its_line_and_the_fix(tmp_path):
-    from components.stack_config import read_stack_file
+    from stack_checks.load import read_stack_file
 
     stack_file = tmp_path / "Pulumi.staging.yaml"
     stack_file.write_text("config:\n  platform:environment: staging\n\tplatform:services: {}\n")
@@ -81,7 +81,7 @@ def test_a_wrong_root_is_named(tmp_path):
     ("routing.routes.chat.forwardAuth", "singinPath", "signinPath"),
 ])
 def test_a_misspelt_key_gets_the_closest_valid_key(key, typed, meant, scratch_project):
-    from components.stack_config import load_stack
+    from stack_checks.load import load_stack
 
     def edit(config):
         node = config
@@ -96,7 +96,7 @@ def test_a_misspelt_key_gets_the_closest_valid_key(key, typed, meant, scratch_pr
 
 
 def test_a_key_like_no_other_gets_no_guess(scratch_project):
-    from components.stack_config import load_stack
+    from stack_checks.load import load_stack
 
     bad = edit_stack_file(scratch_project / "Pulumi.staging.yaml", scratch_project / "bad.yaml",
                           lambda config: config["services"]["sol"].update({"xyzzy": 1}))

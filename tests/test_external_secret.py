@@ -1,10 +1,10 @@
 import pytest
 
-from components.azure_environment import AzureSpec
+from config_models.azure import AzureSpec
 from components.azure_key_vault import AzureKeyVault
-from components.config_model import validate_config
+from config_models.base import validate_config
 from components.external_secret import ExternalSecretSync
-from components.secret_source import AzureKeyVaultSource
+from config_models.secret_source import AzureKeyVaultSource
 from components.workload_identity import WorkloadIdentity
 from stackctl.render import record_resources
 

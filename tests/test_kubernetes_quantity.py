@@ -2,7 +2,7 @@ from fractions import Fraction
 
 import pytest
 
-from components.kubernetes_quantity import cpu_millicores, memory_bytes, parse_quantity
+from config_models.kubernetes_quantity import cpu_millicores, memory_bytes, parse_quantity
 
 
 @pytest.mark.parametrize("text, value", [

@@ -1,4 +1,5 @@
-from components.namespace import Namespace, NamespaceSpec
+from components.namespace import Namespace
+from config_models.namespace import NamespaceSpec
 from stackctl.render import record_resources
 
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from components.config_model import ConfigError, validate_config
-from components.namespace import NamespaceSpec
-from components.network_isolation import EgressRuleSpec
-from components.stack_config import load_stack
+from config_models.base import ConfigError, validate_config
+from config_models.namespace import NamespaceSpec
+from config_models.network import EgressRuleSpec
+from stack_checks.load import load_stack
 from stack_file_edits import edit_stack_file
 
 ANY = {"name": "model-api", "cidrs": ["0.0.0.0/0"], "ports": [443]}

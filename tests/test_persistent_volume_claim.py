@@ -1,7 +1,8 @@
 import pytest
 
-from components.config_model import ConfigError, validate_config
-from components.persistent_volume_claim import PersistentVolumeClaim, VolumeSpec
+from config_models.base import ConfigError, validate_config
+from components.persistent_volume_claim import PersistentVolumeClaim
+from config_models.volume import VolumeSpec
 from stackctl.render import record_resources
 
 

@@ -84,6 +84,6 @@ def test_bad_input_exits_two(argv, error, capsys):
 
 
 def test_real_program_renders_policy_clean_for_prod(capsys):
-    pytest.importorskip("components.service_stack")
+    pytest.importorskip("components.stack")
     assert policy_verb.run(types.SimpleNamespace(stack="prod", manifests=None, config=None, root=None,
                                                  output="text")) == 0

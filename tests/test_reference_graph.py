@@ -1,5 +1,5 @@
-"""The reference graph and the API server's name limits, checked at config time (components/reference_graph.py,
-components/api_server_name_limits.py): each case is a copy of a real stack with one edit, and its exact message."""
+"""The reference graph and the API server's name limits, checked at config time (stack_checks/reference_graph.py,
+config_models/api_server_name_limits.py): each case is a copy of a real stack with one edit, and its exact message."""
 from __future__ import annotations
 
 import subprocess
@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from components.config_model import ConfigError
-from components.stack_config import load_stack
+from config_models.base import ConfigError
+from stack_checks.load import load_stack
 from stack_file_edits import edit_stack_file
 
 IMAGE = "acrmemql.azurecr.io/memql-report@sha256:" + "ab" * 32
@@ -279,7 +279,7 @@ def test_a_failed_write_removes_the_parent_directories_it_created(tmp_path):
 
 
 def test_every_name_and_label_of_a_rendered_object_is_held_to_the_api_server_rules():
-    from components.api_server_name_limits import manifest_name_problems
+    from config_models.api_server_name_limits import manifest_name_problems
 
     long_value = "x" * 64
     policy = {"kind": "NetworkPolicy", "metadata": {"name": "a-egress", "namespace": "apps",
@@ -312,7 +312,7 @@ def test_every_name_and_label_of_a_rendered_object_is_held_to_the_api_server_rul
 
 
 def test_the_real_stacks_render_within_the_limits(rendered):
-    from components.api_server_name_limits import manifest_name_problems
+    from config_models.api_server_name_limits import manifest_name_problems
 
     for stack, (result, _) in rendered.items():
         documents = [resource.inputs for resource in result.resources if resource.type.startswith("kubernetes:")]

@@ -4,14 +4,8 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, strategies as st
 
-from components.release_digest import (
-    PINNED_FORM,
-    PinnedImage,
-    ReleaseError,
-    check_registry_allowed,
-    parse_pinned_image,
-    pinned_image_problem,
-    registry_allowed,
+from config_models.release_digest import (
+    PINNED_FORM, PinnedImage, ReleaseError, check_registry_allowed, parse_pinned_image, pinned_image_problem, registry_allowed,
 )
 
 HEX = "0123456789abcdef" * 4

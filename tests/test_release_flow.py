@@ -17,9 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from components.config_model import ConfigError
-from components.release_ledger import ReleaseLedger, provenance_problems, read_ledger
+from config_models.base import ConfigError
+from config_models.release_ledger import ReleaseLedger, read_ledger
+from stack_checks.release_provenance import provenance_problems
 from verification_records import record_verification
+from stackctl.engine_workspace import PROGRAM_PACKAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 SOL_NOW = "registry.sunbeam.pt/studio/sol@sha256:be539f2bd0ce7b4a99a4dd1ebe22954331a5e1cb7f53152f95e7315914eb0317"
@@ -77,10 +79,10 @@ def project(tmp_path) -> Path:
 
     copy = tmp_path / "project"
     copy.mkdir()
-    for name in ("__main__.py", "stack_program.py", "Pulumi.yaml", "Pulumi.staging.yaml", "Pulumi.prod.yaml"):
+    for name in ("__main__.py", "Pulumi.yaml", "Pulumi.staging.yaml", "Pulumi.prod.yaml"):
         shutil.copy(ROOT / name, copy / name)
     ignore = shutil.ignore_patterns("venv", "__pycache__", "corpus")
-    for name in ("components", "platform_facts", "stackctl", "policies", "config", "releases"):
+    for name in (*PROGRAM_PACKAGES, "stackctl", "policies", "config", "releases"):
         shutil.copytree(ROOT / name, copy / name, ignore=ignore)
     return copy
 

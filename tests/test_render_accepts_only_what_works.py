@@ -26,8 +26,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, seed, settings
 from hypothesis import strategies as st
 
-from components.config_model import ConfigError
-from components.stack_config import parse_stack_config
+from config_models.base import ConfigError
+from stack_checks.load import parse_stack_config
 from near_valid_configs import ALWAYS_TRIED, edited_values, edits
 from render_reference_oracle import oracle_problems
 
@@ -94,7 +94,7 @@ def _tampered(documents: list[dict], kind: str, name: str, change) -> list[dict]
 
 def test_the_oracle_finds_what_cannot_work(rendered):
     """The oracle is the property's only judge: each kind of breakage it must see, on the real staging render."""
-    from components.stack_config import load_stack
+    from stack_checks.load import load_stack
 
     config, _ = load_stack(ROOT, "staging")
     documents = [resource.inputs for resource in rendered["staging"][0].resources

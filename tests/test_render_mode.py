@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from components.provider_plugins import ProviderPlugins
 from components.service import CLIENT_ID_NOT_CREATED
-from components.service_stack import deploy_stack
-from components.stack_config import load_stack, parse_stack_config, read_stack_file
+from components.stack import deploy_stack
+from stack_checks.load import load_stack, parse_stack_config, read_stack_file
 from stackctl.render import record_resources
 
 

@@ -15,12 +15,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from components.config_model import ConfigError, validate_config
-from components.gateway_api import build_gateway_api_objects
-from components.ingress_nginx import build_ingresses
-from components.route_references import reference_problems, route_addresses, substitute
-from components.routing import RoutingSpec, check_routing, plan_routing
-from components.single_writer_deployment import SingleWriterSpec
+from config_models.base import ConfigError, validate_config
+from components.routing.gateway_api import build_gateway_api_objects
+from components.routing.ingress_nginx import build_ingresses
+from stack_checks.route_references import reference_problems, route_addresses, substitute
+from config_models.routing import RoutingSpec
+from stack_checks.routing import check_routing
+from components.routing.plan import plan_routing
+from config_models.workloads.single_writer import SingleWriterSpec
 from stack_file_edits import edit_stack_file
 
 GOLDEN = Path(__file__).parent / "golden" / "routing"
@@ -250,7 +252,7 @@ def test_references_are_substituted_checked_and_escapable():
 
 
 def test_an_unknown_reference_in_a_stack_is_refused_naming_the_key(scratch_project, project_root):
-    from components.stack_config import load_stack
+    from stack_checks.load import load_stack
 
     bad = edit_stack_file(scratch_project / "Pulumi.staging.yaml", scratch_project / "bad.yaml",
                           lambda c: c["services"]["chat"]["env"].__setitem__("CHAT_BASE_PATH", "${route.chats.path}"))

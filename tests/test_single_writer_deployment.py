@@ -1,8 +1,10 @@
 import pytest
 
-from components.config_model import ConfigError, validate_config
-from components.single_writer_deployment import SingleWriterDeployment, SingleWriterSpec, build_pod_template
+from config_models.base import ConfigError, validate_config
+from components.workloads.single_writer_deployment import SingleWriterDeployment, build_pod_template
+from config_models.workloads.single_writer import SingleWriterSpec
 from stackctl.render import record_resources
+from components.workloads.workload_inputs import WorkloadInputs
 
 IMAGE = "registry.example.com/app/sol@sha256:" + "a" * 64
 BASE = {
@@ -20,7 +22,7 @@ def _spec(**overrides) -> SingleWriterSpec:
 
 
 def test_deployment_is_replaced_delete_first_with_stable_names():
-    result = record_resources(lambda: SingleWriterDeployment("sol", _spec(), "staging", IMAGE, FILES))
+    result = record_resources(lambda: SingleWriterDeployment("sol", _spec(), WorkloadInputs("staging", {"sol": IMAGE}, FILES)))
     by_type = {resource.type: resource for resource in result.resources}
     deployment = by_type["kubernetes:apps/v1:Deployment"]
     assert deployment.delete_before_replace, deployment.urn

@@ -155,8 +155,8 @@ def test_bad_config_is_rejected_with_its_key_and_nothing_is_rendered(case, scrat
 
 
 def test_prod_refuses_what_staging_allows(scratch_project):
-    from components.config_model import ConfigError
-    from components.stack_config import load_stack
+    from config_models.base import ConfigError
+    from stack_checks.load import load_stack
 
     def edit(config):
         config["services"]["sol"]["allowWritableRootFilesystem"] = True
@@ -175,8 +175,8 @@ def test_prod_refuses_what_staging_allows(scratch_project):
 
 
 def test_duplicate_yaml_keys_are_refused_not_resolved(scratch_project):
-    from components.config_model import ConfigError
-    from components.stack_config import load_stack
+    from config_models.base import ConfigError
+    from stack_checks.load import load_stack
 
     text = (scratch_project / "Pulumi.staging.yaml").read_text()
     text = text.replace("        size: 1Gi\n", "        size: 1Gi\n        size: 5Gi\n")
@@ -193,7 +193,7 @@ def test_duplicate_yaml_keys_are_refused_not_resolved(scratch_project):
 def test_pulumi_yaml_declares_exactly_the_top_level_keys(project_root):
     import yaml
 
-    from components.stack_config import PROJECT_NAME, StackConfig
+    from config_models.stack import PROJECT_NAME, StackConfig
 
     declared = yaml.safe_load((project_root / "Pulumi.yaml").read_text())["config"]
     expected = {f"{PROJECT_NAME}:{field.alias}" for field in StackConfig.model_fields.values()}

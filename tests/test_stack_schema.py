@@ -16,8 +16,9 @@ import jsonschema
 import pytest
 import yaml
 
-from components.config_model import ConfigError
-from components.stack_config import PROJECT_NAME, StackConfig, parse_stack_config
+from config_models.base import ConfigError
+from config_models.stack import PROJECT_NAME, StackConfig
+from stack_checks.load import parse_stack_config
 from stackctl import __main__ as stackctl
 from stackctl.schema import PROD_REQUIREMENTS, REFERENCE_FILE, SCHEMA_FILE, generated_files
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from components.stack_config import load_stack
+from stack_checks.load import load_stack
 from components.vault_workload_access import build_read_policy
 
 ROOT_TOKEN = "test-root-token"

@@ -1,4 +1,4 @@
-from components.secret_source import VaultSource
+from config_models.secret_source import VaultSource
 from components.vault_static_secret import VaultStaticSecretSync
 from stackctl.render import record_resources
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from components.config_model import ConfigError
-from components.smoke_check import SmokeCheckJob, SmokeCheckSpec
+from config_models.base import ConfigError
+from config_models.smoke_check import SmokeCheckJob, SmokeCheckSpec
 from stackctl.promote import PromotionRefused, promote_release
 from stackctl.verification_record import read_records, record_path, verification_problems
 from stackctl.verify import (
@@ -239,7 +239,7 @@ def test_smoke_check_config_needs_exactly_one_way_to_run():
 
 
 def test_smoke_checks_in_the_stack_config_are_validated_with_their_key_path(tmp_path):
-    from components.stack_config import parse_stack_config, read_stack_file
+    from stack_checks.load import parse_stack_config, read_stack_file
     from stackctl.verify import smoke_check_plans
 
     values = read_stack_file(ROOT / "Pulumi.staging.yaml")

@@ -17,19 +17,19 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from components.config_model import ConfigError, validate_config
-from components.cron_job import CronJobSpec, build_cron_job_manifest
-from components.cron_schedule import check_cron_schedule
-from components.node_pool_headroom import headroom_problem
-from components.replicated_deployment import (
-    ReplicatedSpec,
-    build_replicated_manifests,
-    build_replicated_pod_template,
-    migration_job_name,
-)
-from components.single_writer_deployment import SingleWriterSpec, build_pod_template
-from components.stack_config import StackConfig
-from components.workload_kinds import WORKLOAD_KINDS
+from config_models.base import ConfigError, validate_config
+from config_models.workloads.cron_job import CronJobSpec
+from components.workloads.cron_job import build_cron_job_manifest
+from config_models.cron_schedule import check_cron_schedule
+from stack_checks.node_pool_headroom import headroom_problem
+from config_models.workloads.replicated import ReplicatedSpec
+from components.workloads.replicated_deployment import build_replicated_manifests, build_replicated_pod_template
+from config_models.workloads.replicated import migration_job_name
+from config_models.workloads.single_writer import SingleWriterSpec
+from components.workloads.single_writer_deployment import build_pod_template
+from config_models.stack import StackConfig
+from components.workloads.kinds import WORKLOAD_KIND_COMPONENTS
+from config_models.workloads.kinds import WORKLOAD_KIND_MODELS
 from stack_file_edits import edit_stack_file
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -237,13 +237,17 @@ def test_every_registered_kind_answers_every_fact():
         "replicated": REPLICATED,
         "cronJob": CRON,
     }
-    assert sorted(samples) == sorted(WORKLOAD_KINDS), "add a sample for the new kind"
+    assert sorted(samples) == sorted(WORKLOAD_KIND_MODELS), "add a sample for the new kind"
     for kind, data in samples.items():
-        spec = validate_config(WORKLOAD_KINDS[kind].spec, {**data, "kind": kind})
+        spec = validate_config(WORKLOAD_KIND_MODELS[kind].spec, {**data, "kind": kind})
         assert spec.pods_at_floor() >= 1
         assert spec.rollout_surge_pods() >= 0
         assert spec.release_components("x") == {"x": "services.x"}
         assert spec.pod_requests() == (Fraction(100), Fraction(128 * 2**20))
+
+
+def test_every_kind_with_a_config_model_has_a_component_and_no_other():
+    assert list(WORKLOAD_KIND_COMPONENTS) == list(WORKLOAD_KIND_MODELS)
 
 
 def test_headroom_counts_replicas_surge_and_the_migration_job():

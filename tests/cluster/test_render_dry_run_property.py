@@ -21,8 +21,8 @@ from cluster_support import FIELD_MANAGER
 from hypothesis import HealthCheck, example, given, seed, settings
 from hypothesis import strategies as st
 
-from components.config_model import ConfigError
-from components.stack_config import parse_stack_config
+from config_models.base import ConfigError
+from stack_checks.load import parse_stack_config
 from near_valid_configs import ROOT, ALWAYS_TRIED, edited_values, edits
 from render_reference_oracle import oracle_problems
 

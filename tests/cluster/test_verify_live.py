@@ -78,7 +78,7 @@ def test_verify_fails_on_unsynced_secrets_then_passes_once_synced(kubectl, stack
 def test_an_in_cluster_smoke_job_runs_to_completion(kubectl, stack):
     if stack.name != "staging":
         pytest.skip("one stack is enough")
-    from components.smoke_check import SmokeCheckJob, SmokeCheckSpec
+    from config_models.smoke_check import SmokeCheckJob, SmokeCheckSpec
     from stackctl.promote import read_stack_file
     from stackctl.verify import SmokeCheckPlan, run_job_check, run_kubectl
 

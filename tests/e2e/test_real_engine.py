@@ -20,7 +20,7 @@ Vault, workload identities) and the Vault server resources (policies, auth
 roles) need the azure-native and vault provider plugins, which cannot be
 installed on this machine (Azure itself cannot run here). The copied stack
 files opt in to `platform:kubernetes.skipCloudResourcesWithoutPlugins`, so the
-program skips them with one warning each (components/provider_plugins.py; the
+program skips them with one warning each (components/provider_plugins.py, decided once per run; the
 changes to the copies are in stackctl/engine_workspace.py,
 `local_stack_file_text`). Every Kubernetes object of the
 stacks, including the VaultStaticSecret/ExternalSecret custom resources
