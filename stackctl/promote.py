@@ -50,61 +50,23 @@ from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
 
-from components.release_digest import ReleaseError, check_registry_allowed, parse_pinned_image
 from stackctl.errors import EXIT_BAD_INPUT, BadInput
+from stackctl.promotion.plan import plan_promotion
+from stackctl.promotion.stack_file import (
+    MIN_SOAK_KEY_PATH,
+    RELEASE_KEY,
+    ComponentChange,
+    PromotionRefused,
+    StackFile,
+    load_round_trip,
+    read_stack_file,
+    round_trip_yaml,
+    stack_file_path,
+)
 
-RELEASE_KEY = "platform:release"
-ENVIRONMENT_KEY = "platform:environment"
 RELEASE_DIGESTS_OUTPUT = "releaseDigests"
-MIN_SOAK_KEY_PATH = f"{RELEASE_KEY}.promotionGate.minSoakHours"
 # Stack names become file names; keep them to what Pulumi allows and away from paths.
 _STACK_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-
-
-class PromotionRefused(Exception):
-    """Promotion cannot go ahead; nothing was written. Each problem is a complete line."""
-
-    def __init__(self, problems: Sequence[str]):
-        self.problems = list(problems)
-        super().__init__("\n".join(self.problems))
-
-
-@dataclass(frozen=True)
-class ReleaseEntry:
-    """One component of a release block, as written (image already checked to be pinned)."""
-
-    image: str
-    version: Optional[str]
-
-
-@dataclass(frozen=True)
-class StackFile:
-    """A `Pulumi.<stack>.yaml` as read: its exact text and the release block's contents."""
-
-    stack: str
-    path: Path
-    data: bytes
-    text: str
-    images: dict[str, ReleaseEntry]
-    registry_allowlist: tuple[str, ...]
-    min_soak_hours: Optional[float]
-    environment: Optional[str]
-    ledger: Optional[str] = None  # release.promotionGate.ledger: the file that records what staging ran
-    verification: Optional[str] = None  # release.promotionGate.verification: `stackctl verify`'s records
-
-    def where(self) -> str:
-        return f"stack {self.stack} ({self.path.name})"
-
-
-@dataclass(frozen=True)
-class ComponentChange:
-    """What promotion changes for one component in the target."""
-
-    component: str
-    old_image: str
-    new_image: str
-    old_version: Optional[str]
-    new_version: Optional[str]
 
 
 @dataclass(frozen=True)
@@ -119,178 +81,6 @@ class PromotionResult:
     edit_method: str = ""  # which editor produced `new_text`, for the curious and the tests
     gate_override: Optional[str] = None  # the lowered gate and its reason, when --override-gate was used
     ledger_diff: str = ""  # the entries appended to the release ledger
-
-
-# --- reading stack files -----------------------------------------------------
-
-def _round_trip_yaml() -> YAML:
-    round_trip = YAML(typ="rt")
-    round_trip.preserve_quotes = True
-    round_trip.width = 4096  # never fold a long digest line
-    # The shape of this repository's stack files; another shape is still
-    # handled, by the text edit, because the round trip then fails verification.
-    round_trip.indent(mapping=2, sequence=4, offset=2)
-    return round_trip
-
-
-def _load_round_trip(text: str) -> Any:
-    return _round_trip_yaml().load(text)
-
-
-def stack_file_path(root: Path, stack: str) -> Path:
-    return root / f"Pulumi.{stack}.yaml"
-
-
-def read_stack_file(root: Path, stack: str) -> StackFile:
-    """Read and check a stack file's release block. Raises PromotionRefused listing every problem."""
-    path = stack_file_path(root, stack)
-    where = f"stack {stack} ({path.name})"
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        from components.stack_config import stack_names
-
-        raise PromotionRefused([f"stack {stack}: {path} does not exist (stacks in --root {root}: "
-                                f"{', '.join(stack_names(root)) or 'none'}; check the stack name, or --root)"]
-                               ) from None
-    except OSError as error:
-        raise PromotionRefused([f"stack {stack}: {path} cannot be read ({error.strerror}); give a readable "
-                                "stack file"]) from None
-    try:
-        text = data.decode("utf-8")
-        document = _load_round_trip(text)
-    except UnicodeDecodeError as error:
-        raise PromotionRefused([f"{where}: not UTF-8 ({error})"]) from None
-    except YAMLError as error:
-        from components.yaml_errors import describe_yaml_error
-
-        raise PromotionRefused([f"{where}: not valid YAML: {describe_yaml_error(error)}"]) from None
-
-    config = document.get("config") if isinstance(document, dict) else None
-    release = config.get(RELEASE_KEY) if isinstance(config, dict) else None
-    if not isinstance(release, dict):
-        raise PromotionRefused([f"{where}: config.{RELEASE_KEY} is missing or not a mapping "
-                                "(add the release block: images: {component: {image: ..., version: ...}})"])
-    images_node = release.get("images")
-    if not isinstance(images_node, dict):
-        raise PromotionRefused([f"{where}: {RELEASE_KEY}.images is missing or not a mapping "
-                                "(map each component to {image: registry/repo@sha256:<64 hex>, version: ...})"])
-
-    problems: list[str] = []
-    images: dict[str, ReleaseEntry] = {}
-    for component, entry in images_node.items():
-        entry_path = f"{RELEASE_KEY}.images.{component}"
-        if not isinstance(component, str):
-            problems.append(f"{where}: {entry_path}: component name {component!r} must be a string")
-            continue
-        if not isinstance(entry, dict) or "image" not in entry:
-            problems.append(f"{where}: {entry_path}: {entry!r} must be a mapping with an 'image' key")
-            continue
-        try:
-            image = parse_pinned_image(entry["image"], f"{entry_path}.image").reference
-        except ReleaseError as error:
-            problems.append(f"{where}: {error}")
-            continue
-        version = entry.get("version")
-        if "version" in entry and (not isinstance(version, str) or not version):
-            problems.append(f"{where}: {entry_path}.version: {version!r} must be a non-empty string "
-                            f"(quote it: version: \"{version}\")")
-            continue
-        # str(): ruamel hands back str subclasses that remember their quoting.
-        images[component] = ReleaseEntry(image=image, version=str(version) if version is not None else None)
-
-    allowlist = release.get("registryAllowlist", [])
-    if not isinstance(allowlist, list) or not all(isinstance(item, str) for item in allowlist):
-        problems.append(f"{where}: {RELEASE_KEY}.registryAllowlist: {allowlist!r} must be a list of registry hosts")
-        allowlist = []
-
-    min_soak_hours = None
-    gate = release.get("promotionGate")
-    if isinstance(gate, dict) and "minSoakHours" in gate:
-        min_soak_hours = gate["minSoakHours"]
-        if isinstance(min_soak_hours, bool) or not isinstance(min_soak_hours, (int, float)) or min_soak_hours < 0:
-            problems.append(f"{where}: {MIN_SOAK_KEY_PATH}: {min_soak_hours!r} must be a number of hours >= 0")
-            min_soak_hours = None
-
-    ledger = gate.get("ledger") if isinstance(gate, dict) else None
-    if ledger is not None and (not isinstance(ledger, str) or not ledger or Path(ledger).is_absolute()
-                               or ".." in Path(ledger).parts):
-        problems.append(f"{where}: {RELEASE_KEY}.promotionGate.ledger: {ledger!r} must be a path relative to "
-                        "the project root, such as releases/staging-verified.yaml")
-        ledger = None
-    verification = gate.get("verification") if isinstance(gate, dict) else None
-    if verification is not None and (not isinstance(verification, str) or not verification
-                                     or Path(verification).is_absolute() or ".." in Path(verification).parts):
-        problems.append(f"{where}: {RELEASE_KEY}.promotionGate.verification: {verification!r} must be a path "
-                        "relative to the project root, such as releases/staging-verifications.yaml")
-        verification = None
-    if problems:
-        raise PromotionRefused(problems)
-    environment = config.get(ENVIRONMENT_KEY)
-    return StackFile(
-        stack=stack, path=path, data=data, text=text, images=images,
-        registry_allowlist=tuple(allowlist),
-        min_soak_hours=float(min_soak_hours) if min_soak_hours is not None else None,
-        environment=environment if isinstance(environment, str) else None,
-        ledger=str(ledger) if ledger is not None else None,
-        verification=str(verification) if verification is not None else None,
-    )
-
-
-# --- planning ----------------------------------------------------------------
-
-def plan_promotion(source: StackFile, target: StackFile, only: Sequence[str] = ()) -> list[ComponentChange]:
-    """The changes that make the target pin what the source pins. Raises PromotionRefused."""
-    problems: list[str] = []
-    in_source, in_target = set(source.images), set(target.images)
-    if only:
-        selected = sorted(set(only))
-        for component in selected:
-            if component not in in_source | in_target:
-                problems.append(
-                    f"--only {component!r}: no such component in {source.stack} or {target.stack} "
-                    f"(components: {', '.join(sorted(in_source | in_target))})"
-                )
-            elif component not in in_source or component not in in_target:
-                has, lacks = (source, target) if component in in_source else (target, source)
-                problems.append(
-                    f"--only {component!r}: component {component!r} is in {has.where()} but not in "
-                    f"{lacks.where()}; promotion only updates components both stacks pin "
-                    f"(add it to {lacks.path.name} by hand first)"
-                )
-    else:
-        selected = sorted(in_source & in_target)
-        for component in sorted(in_source - in_target):
-            problems.append(
-                f"component {component!r} is in {source.where()} but not in {target.where()} "
-                f"(add it to {target.path.name} by hand, or promote the others with --only)"
-            )
-        for component in sorted(in_target - in_source):
-            problems.append(
-                f"component {component!r} is in {target.where()} but not in {source.where()} "
-                f"(remove it from {target.path.name} by hand, or promote the others with --only)"
-            )
-    if problems:
-        raise PromotionRefused(problems)
-
-    changes = []
-    for component in selected:
-        new, old = source.images[component], target.images[component]
-        try:
-            check_registry_allowed(
-                parse_pinned_image(new.image, f"{RELEASE_KEY}.images.{component}.image"),
-                target.registry_allowlist,
-                f"{RELEASE_KEY}.images.{component}.image",
-                allowlist_key_path=f"{RELEASE_KEY}.registryAllowlist",
-            )
-        except ReleaseError as error:
-            problems.append(f"{target.where()}: cannot take component {component!r} from {source.stack}: {error}")
-            continue
-        if (new.image, new.version) != (old.image, old.version):
-            changes.append(ComponentChange(component, old.image, new.image, old.version, new.version))
-    if problems:
-        raise PromotionRefused(problems)
-    return changes
 
 
 # --- gates -------------------------------------------------------------------
@@ -486,7 +276,7 @@ def _changed_fields(change: ComponentChange) -> tuple[bool, bool]:
 
 def edit_by_round_trip(text: str, changes: Sequence[ComponentChange]) -> str:
     """ruamel.yaml round trip: load, set the values (keeping each one's quoting), dump."""
-    round_trip = _round_trip_yaml()
+    round_trip = round_trip_yaml()
     document = round_trip.load(text)
     images = _release_images(document)
     for change in changes:
@@ -529,7 +319,7 @@ def _whole_line(text: str, starts: list[int], entry: CommentedMap, key: str) -> 
 
 def edit_by_text(text: str, changes: Sequence[ComponentChange]) -> str:
     """Replace the scalar values in place, located by the parser; every other byte is kept."""
-    document = _load_round_trip(text)
+    document = load_round_trip(text)
     images = _release_images(document)
     starts = _line_starts(text)
     edits: list[tuple[int, int, str]] = []
@@ -602,7 +392,7 @@ def _release_block_lines(document: Any, line_count: int) -> tuple[int, int]:
 
 def _neutralized(text: str, changes: Sequence[ComponentChange]) -> str:
     """`text` with each intended value replaced by a marker, and an added/removed version line dropped."""
-    document = _load_round_trip(text)
+    document = load_round_trip(text)
     images = _release_images(document)
     starts = _line_starts(text)
     cuts: list[tuple[int, int, str]] = []
@@ -637,7 +427,7 @@ def verify_edit(old_text: str, new_text: str, changes: Sequence[ComponentChange]
         for load in (yaml.safe_load, YAML(typ="safe", pure=True).load):
             if not _strictly_equal(load(new_text), _expected_tree(load(old_text), changes)):
                 raise EditRejected("the new file does not parse to the old values with only the release values changed")
-        old_document, new_document = _load_round_trip(old_text), _load_round_trip(new_text)
+        old_document, new_document = load_round_trip(old_text), load_round_trip(new_text)
     except (yaml.YAMLError, YAMLError) as error:
         raise EditRejected(f"the new file is not valid YAML ({error})") from None
     old_lines, new_lines = old_text.splitlines(keepends=True), new_text.splitlines(keepends=True)
