@@ -30,9 +30,7 @@ program's own config validation does that on the next `pulumi up`.
 from __future__ import annotations
 
 import argparse
-import copy
 import difflib
-import io
 import json
 import os
 import re
@@ -45,24 +43,21 @@ from pathlib import Path
 from typing import Any, Optional, Sequence
 
 import yaml
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap
-from ruamel.yaml.error import YAMLError
-from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
 
 from stackctl.errors import EXIT_BAD_INPUT, BadInput
+from stackctl.promotion.edit_verification import verify_edit
 from stackctl.promotion.plan import plan_promotion
+from stackctl.promotion.release_value_spans import EditRejected
 from stackctl.promotion.stack_file import (
     MIN_SOAK_KEY_PATH,
     RELEASE_KEY,
     ComponentChange,
     PromotionRefused,
     StackFile,
-    load_round_trip,
     read_stack_file,
-    round_trip_yaml,
     stack_file_path,
 )
+from stackctl.promotion.stack_file_edit import edit_by_round_trip, edit_by_text
 
 RELEASE_DIGESTS_OUTPUT = "releaseDigests"
 # Stack names become file names; keep them to what Pulumi allows and away from paths.
@@ -207,237 +202,6 @@ def check_soak_time(history_file: Optional[Path], min_soak_hours: float, soak_so
 
 
 # --- editing the target text -------------------------------------------------
-
-class EditRejected(Exception):
-    """A candidate edit would change more than the intended values."""
-
-
-def _line_starts(text: str) -> list[int]:
-    starts = [0]
-    for line in text.splitlines(keepends=True):
-        starts.append(starts[-1] + len(line))
-    return starts
-
-
-def _scalar_span(text: str, starts: list[int], position: tuple[int, int], in_flow: bool) -> tuple[int, int]:
-    """Offsets of the single-line scalar that starts at (line, column)."""
-    line, column = position
-    start = starts[line] + column
-    line_end = starts[line + 1] if line + 1 < len(starts) else len(text)
-    rest = text[start:line_end].rstrip("\r\n")
-    if not rest or rest[0] in "|>&*!{[":
-        raise EditRejected(f"the value on line {line + 1} is not a single-line scalar")
-    if rest[0] in "\"'":
-        quote, index = rest[0], 1
-        while index < len(rest):
-            if quote == '"' and rest[index] == "\\":
-                index += 2
-                continue
-            if rest[index] == quote:
-                if quote == "'" and rest[index + 1:index + 2] == "'":
-                    index += 2
-                    continue
-                return start, start + index + 1
-            index += 1
-        raise EditRejected(f"the quoted value on line {line + 1} continues on the next line")
-    end = len(rest)
-    comment = re.search(r"[ \t]#", rest)
-    if comment:
-        end = comment.start()
-    if in_flow:
-        end = min([end] + [rest.index(mark) for mark in ",}" if mark in rest[:end]])
-    return start, start + len(rest[:end].rstrip())
-
-
-def _plain_safe(value: str) -> bool:
-    """True if `value` written unquoted reads back as the same string in YAML 1.1 and 1.2."""
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._/@:+-]*", value) or re.search(r":$", value):
-        return False
-    return (yaml.safe_load(f"k: {value}") == {"k": value}
-            and YAML(typ="safe", pure=True).load(f"k: {value}") == {"k": value})
-
-
-def _scalar_text(value: str, like: str) -> str:
-    """`value` as YAML text, in the quoting style of the text it replaces (`like`)."""
-    if like.startswith("'") and "\n" not in value:
-        return "'" + value.replace("'", "''") + "'"
-    if like.startswith('"') or not _plain_safe(value):
-        return json.dumps(value)
-    return value
-
-
-def _release_images(document: Any) -> CommentedMap:
-    return document["config"][RELEASE_KEY]["images"]
-
-
-def _changed_fields(change: ComponentChange) -> tuple[bool, bool]:
-    return change.old_image != change.new_image, change.old_version != change.new_version
-
-
-def edit_by_round_trip(text: str, changes: Sequence[ComponentChange]) -> str:
-    """ruamel.yaml round trip: load, set the values (keeping each one's quoting), dump."""
-    round_trip = round_trip_yaml()
-    document = round_trip.load(text)
-    images = _release_images(document)
-    for change in changes:
-        entry = images[change.component]
-        image_changed, version_changed = _changed_fields(change)
-        if image_changed:
-            entry["image"] = _styled_like(entry["image"], change.new_image)
-        if not version_changed:
-            continue
-        if change.new_version is None:
-            del entry["version"]
-        elif "version" in entry:
-            entry["version"] = _styled_like(entry["version"], change.new_version)
-        else:
-            entry.insert(list(entry).index("image") + 1, "version", DoubleQuotedScalarString(change.new_version))
-    stream = io.StringIO()
-    round_trip.dump(document, stream)
-    return stream.getvalue()
-
-
-def _styled_like(old: Any, value: str) -> str:
-    if isinstance(old, SingleQuotedScalarString):
-        return SingleQuotedScalarString(value)
-    if isinstance(old, DoubleQuotedScalarString) or not _plain_safe(value):
-        return DoubleQuotedScalarString(value)
-    return value
-
-
-def _whole_line(text: str, starts: list[int], entry: CommentedMap, key: str) -> tuple[int, int]:
-    """Offsets of the line holding `key: scalar`, refusing if anything else shares the line."""
-    key_line, key_column = entry.lc.key(key)
-    line_start = starts[key_line]
-    value_start, value_end = _scalar_span(text, starts, entry.lc.value(key), in_flow=False)
-    line_end = starts[key_line + 1] if key_line + 1 < len(starts) else len(text)
-    after = text[value_end:line_end].strip()
-    if entry.fa.flow_style() or text[line_start:line_start + key_column].strip() or (after and not after.startswith("#")):
-        raise EditRejected(f"'{key}' on line {key_line + 1} is not on a line of its own")
-    return line_start, line_end
-
-
-def edit_by_text(text: str, changes: Sequence[ComponentChange]) -> str:
-    """Replace the scalar values in place, located by the parser; every other byte is kept."""
-    document = load_round_trip(text)
-    images = _release_images(document)
-    starts = _line_starts(text)
-    edits: list[tuple[int, int, str]] = []
-    for change in changes:
-        entry = images[change.component]
-        in_flow = entry.fa.flow_style()
-        image_changed, version_changed = _changed_fields(change)
-        if image_changed:
-            start, end = _scalar_span(text, starts, entry.lc.value("image"), in_flow)
-            edits.append((start, end, _scalar_text(change.new_image, text[start:end])))
-        if not version_changed:
-            continue
-        if change.new_version is None:
-            start, end = _whole_line(text, starts, entry, "version")
-            edits.append((start, end, ""))
-        elif "version" in entry:
-            start, end = _scalar_span(text, starts, entry.lc.value("version"), in_flow)
-            edits.append((start, end, _scalar_text(change.new_version, text[start:end])))
-        else:
-            line_start, line_end = _whole_line(text, starts, entry, "image")
-            line = text[line_start:line_end]
-            newline = "\r\n" if line.endswith("\r\n") else "\n"
-            indent = " " * entry.lc.key("image")[1]
-            added = f"{indent}version: {json.dumps(change.new_version)}{newline}"
-            edits.append((line_end, line_end, ("" if line.endswith("\n") else newline) + added))
-    for start, end, replacement in sorted(edits, reverse=True):
-        text = text[:start] + replacement + text[end:]
-    return text
-
-
-def _strictly_equal(left: Any, right: Any) -> bool:
-    """Equal in value, type and key order (so `1` is not `true`, and a reordered mapping differs)."""
-    if type(left) is not type(right):
-        return False
-    if isinstance(left, dict):
-        return list(left) == list(right) and all(_strictly_equal(left[key], right[key]) for key in left)
-    if isinstance(left, list):
-        return len(left) == len(right) and all(_strictly_equal(a, b) for a, b in zip(left, right))
-    return left == right
-
-
-def _expected_tree(old_tree: Any, changes: Sequence[ComponentChange]) -> Any:
-    tree = copy.deepcopy(old_tree)
-    for change in changes:
-        entry = tree["config"][RELEASE_KEY]["images"][change.component]
-        entry["image"] = change.new_image
-        if change.new_version is None:
-            entry.pop("version", None)
-        elif "version" in entry:
-            entry["version"] = change.new_version
-        else:
-            # A new key goes right after `image`, where both editors put it.
-            items = list(entry.items())
-            position = [key for key, _ in items].index("image") + 1
-            items.insert(position, ("version", change.new_version))
-            entry.clear()
-            entry.update(items)
-    return tree
-
-
-def _release_block_lines(document: Any, line_count: int) -> tuple[int, int]:
-    """[first, end) line numbers of the `platform:release` entry of `config`."""
-    config = document["config"]
-    keys = list(config)
-    first = config.lc.key(RELEASE_KEY)[0]
-    following = keys.index(RELEASE_KEY) + 1
-    end = config.lc.key(keys[following])[0] if following < len(keys) else line_count
-    return first, end
-
-
-def _neutralized(text: str, changes: Sequence[ComponentChange]) -> str:
-    """`text` with each intended value replaced by a marker, and an added/removed version line dropped."""
-    document = load_round_trip(text)
-    images = _release_images(document)
-    starts = _line_starts(text)
-    cuts: list[tuple[int, int, str]] = []
-    for change in changes:
-        entry = images[change.component]
-        in_flow = entry.fa.flow_style()
-        image_changed, version_changed = _changed_fields(change)
-        if image_changed:
-            start, end = _scalar_span(text, starts, entry.lc.value("image"), in_flow)
-            cuts.append((start, end, f"\0{change.component}.image\0"))
-        if version_changed and "version" in entry:
-            both_sides = change.old_version is not None and change.new_version is not None
-            if both_sides:
-                start, end = _scalar_span(text, starts, entry.lc.value("version"), in_flow)
-                cuts.append((start, end, f"\0{change.component}.version\0"))
-            else:
-                cuts.append((*_whole_line(text, starts, entry, "version"), ""))
-    for start, end, marker in sorted(cuts, reverse=True):
-        text = text[:start] + marker + text[end:]
-    return text
-
-
-def verify_edit(old_text: str, new_text: str, changes: Sequence[ComponentChange]) -> None:
-    """Raise EditRejected unless `new_text` differs from `old_text` in exactly the intended values.
-
-    Three independent checks: both YAML parsers read the new text as the old
-    tree with only the intended values changed; the lines outside the release
-    block are identical; and with the intended values masked on both sides,
-    the texts are identical byte for byte.
-    """
-    try:
-        for load in (yaml.safe_load, YAML(typ="safe", pure=True).load):
-            if not _strictly_equal(load(new_text), _expected_tree(load(old_text), changes)):
-                raise EditRejected("the new file does not parse to the old values with only the release values changed")
-        old_document, new_document = load_round_trip(old_text), load_round_trip(new_text)
-    except (yaml.YAMLError, YAMLError) as error:
-        raise EditRejected(f"the new file is not valid YAML ({error})") from None
-    old_lines, new_lines = old_text.splitlines(keepends=True), new_text.splitlines(keepends=True)
-    old_first, old_end = _release_block_lines(old_document, len(old_lines))
-    new_first, new_end = _release_block_lines(new_document, len(new_lines))
-    if old_lines[:old_first] != new_lines[:new_first] or old_lines[old_end:] != new_lines[new_end:]:
-        raise EditRejected(f"text outside the {RELEASE_KEY} block would change")
-    if _neutralized(old_text, changes) != _neutralized(new_text, changes):
-        raise EditRejected(f"text inside the {RELEASE_KEY} block other than the promoted values would change")
-
 
 def edit_target_text(target: StackFile, changes: Sequence[ComponentChange]) -> tuple[str, str]:
     """(new text, editor used): round trip if it verifies, else the text edit if it verifies, else refuse."""
