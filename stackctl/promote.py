@@ -31,21 +31,25 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import json
 import os
 import re
 import stat
 import sys
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Optional, Sequence
-
-import yaml
+from typing import Optional, Sequence
 
 from stackctl.errors import EXIT_BAD_INPUT, BadInput
 from stackctl.promotion.edit_verification import verify_edit
+from stackctl.promotion.evidence import (
+    check_deployed_digests,
+    check_soak_time,
+    read_evidence_json,
+    verification_gate,
+)
+from stackctl.promotion.ledger import ledger_with, seeded_ledger
 from stackctl.promotion.plan import plan_promotion
 from stackctl.promotion.release_value_spans import EditRejected
 from stackctl.promotion.stack_file import (
@@ -59,7 +63,6 @@ from stackctl.promotion.stack_file import (
 )
 from stackctl.promotion.stack_file_edit import edit_by_round_trip, edit_by_text
 
-RELEASE_DIGESTS_OUTPUT = "releaseDigests"
 # Stack names become file names; keep them to what Pulumi allows and away from paths.
 _STACK_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
@@ -76,129 +79,6 @@ class PromotionResult:
     edit_method: str = ""  # which editor produced `new_text`, for the curious and the tests
     gate_override: Optional[str] = None  # the lowered gate and its reason, when --override-gate was used
     ledger_diff: str = ""  # the entries appended to the release ledger
-
-
-# --- gates -------------------------------------------------------------------
-
-def _load_json(path: Path, what: str) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise PromotionRefused([f"{what} {path}: cannot read it ({error.strerror})"]) from None
-    except json.JSONDecodeError as error:
-        raise PromotionRefused([f"{what} {path}: not valid JSON ({error})"]) from None
-
-
-def check_deployed_digests(changes: Sequence[ComponentChange], source: StackFile, outputs_file: Path) -> None:
-    """Every digest to promote must be the one the source stack exports as deployed.
-
-    `outputs_file` is `pulumi stack output --json` of the source stack; the
-    program exports `releaseDigests` = {component: "registry/repo@sha256:..."}.
-    """
-    what = "--verify-against"
-    outputs = _load_json(outputs_file, what)
-    if not isinstance(outputs, dict):
-        raise PromotionRefused([f"{what} {outputs_file}: expected the JSON object of `pulumi stack output --json`"])
-    exported_environment = outputs.get("environment")
-    if source.environment and isinstance(exported_environment, str) and exported_environment != source.environment:
-        raise PromotionRefused([
-            f"{what} {outputs_file}: these are the outputs of environment {exported_environment!r}, "
-            f"but {source.where()} is {source.environment!r} "
-            f"(run `pulumi stack output --json --stack {source.stack}`)"
-        ])
-    digests = outputs.get(RELEASE_DIGESTS_OUTPUT)
-    if digests == "[secret]":
-        raise PromotionRefused([f"{what} {outputs_file}: output {RELEASE_DIGESTS_OUTPUT!r} is a secret "
-                                "(digests are not secret; export it in plain text)"])
-    if not isinstance(digests, dict):
-        raise PromotionRefused([f"{what} {outputs_file}: no {RELEASE_DIGESTS_OUTPUT!r} object among the outputs "
-                                f"(is it `pulumi stack output --json --stack {source.stack}`?)"])
-    problems = []
-    for change in changes:
-        deployed = digests.get(change.component)
-        if deployed is None:
-            problems.append(
-                f"component {change.component!r}: {source.stack} has not deployed it: {outputs_file.name} "
-                f"has no {RELEASE_DIGESTS_OUTPUT}.{change.component} (run `pulumi up` on {source.stack} first)"
-            )
-        elif deployed != change.new_image:
-            problems.append(
-                f"component {change.component!r}: {source.path.name} pins {change.new_image} but {source.stack} "
-                f"runs {deployed} ({RELEASE_DIGESTS_OUTPUT} in {outputs_file.name}); promote only what "
-                f"{source.stack} has deployed (run `pulumi up` on {source.stack} and let it soak)"
-            )
-    if problems:
-        raise PromotionRefused(problems)
-
-
-def _parse_pulumi_time(value: Any, field: str, index: int, history_file: Path) -> datetime:
-    # `pulumi stack history --json` writes UTC times as 2024-05-01T10:00:00.000Z.
-    try:
-        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        raise PromotionRefused([f"--history {history_file}: entry {index}: {field} {value!r} is not an ISO 8601 time"]) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
-def _format_time(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-@dataclass(frozen=True)
-class StagingUpdate:
-    """The source stack's newest update, as its history shows it: the evidence a ledger entry records."""
-
-    version: Optional[int]
-    ended: datetime
-
-
-def check_soak_time(history_file: Optional[Path], min_soak_hours: float, soak_source: str,
-                    source: StackFile, now: datetime) -> Optional[StagingUpdate]:
-    """The source's newest `update` must have succeeded and ended at least `min_soak_hours` ago.
-
-    Any later update restarts the clock, even one that changed no image: the
-    soak is of the whole stack as it runs, not of one digest.
-    """
-    if history_file is None:
-        if min_soak_hours > 0:
-            raise PromotionRefused([
-                f"a soak of {min_soak_hours:g} h is required ({soak_source}) but no update history was given "
-                f"(pass --history FILE, FILE from `pulumi stack history --json --stack {source.stack}`)"
-            ])
-        return
-    history = _load_json(history_file, "--history")
-    if not isinstance(history, list):
-        raise PromotionRefused([f"--history {history_file}: expected the JSON list of `pulumi stack history --json`"])
-    updates = []
-    for index, entry in enumerate(history):
-        if isinstance(entry, dict) and entry.get("kind") == "update":
-            started = _parse_pulumi_time(entry.get("startTime"), "startTime", index, history_file)
-            updates.append((started, index, entry))
-    if not updates:
-        raise PromotionRefused([f"--history {history_file}: {source.stack} has no update in its history "
-                                f"(deploy it with `pulumi up` and let it soak)"])
-    started, index, newest = max(updates, key=lambda item: item[0])
-    # Pulumi Cloud numbers updates; the file backend (CLI v3.259.0) writes version 0 for every one.
-    version = newest.get("version")
-    if isinstance(version, bool) or not isinstance(version, int) or version <= 0:
-        version = None
-    label = f"update {version}" if version is not None else "update"
-    if newest.get("result") != "succeeded" or "endTime" not in newest:
-        raise PromotionRefused([
-            f"{source.stack}'s newest {label} (started {_format_time(started)}) has result "
-            f"{newest.get('result')!r}; promotion needs a succeeded update that has soaked (fix {source.stack} first)"
-        ])
-    ended = _parse_pulumi_time(newest["endTime"], "endTime", index, history_file)
-    soaked = now - ended
-    required = timedelta(hours=min_soak_hours)
-    if soaked < required:
-        raise PromotionRefused([
-            f"{source.stack}'s newest {label} ended at {_format_time(ended)}, "
-            f"{soaked.total_seconds() / 3600:.1f} h before now ({_format_time(now)}); "
-            f"promotion needs {min_soak_hours:g} h of soak ({soak_source}): "
-            f"wait until {_format_time(ended + required)}"
-        ])
-    return StagingUpdate(version, ended)
 
 
 # --- editing the target text -------------------------------------------------
@@ -397,7 +277,7 @@ def promote_release(root: Path, source_stack: str, target_stack: str, *, only: S
     # or a file that is not the CLI's JSON is a mistake to report, not to skip.
     for flag, evidence in (("--verify-against", verify_against), ("--history", history)):
         if evidence is not None:
-            _load_json(evidence, flag)
+            read_evidence_json(evidence, flag)
     if seed_ledger:
         return _seed_ledger(root, source, target, only, dry_run, verify_against, history)
     changes = tuple(plan_promotion(source, target, only))
@@ -422,11 +302,11 @@ def promote_release(root: Path, source_stack: str, target_stack: str, *, only: S
             f"{source.stack} ran and when"
         ])
     staging_update = check_soak_time(history, soak_hours, soak_source, source, now or datetime.now(timezone.utc))
-    verification_override = _verification_gate(root, source, target, changes, staging_update, override_verification)
+    verification_override = verification_gate(root, source, target, changes, staging_update, override_verification)
     ledger_path, ledger_old, ledger_new = None, b"", b""
     if target.ledger is not None:
         ledger_path = (root / target.ledger)
-        ledger_old, ledger_new = _ledger_with(ledger_path, changes, source, staging_update,
+        ledger_old, ledger_new = ledger_with(ledger_path, changes, source, staging_update,
                                               verify_against, history)
 
     gate_override = None
@@ -453,113 +333,14 @@ def promote_release(root: Path, source_stack: str, target_stack: str, *, only: S
     return result
 
 
-def _verification_gate(root: Path, source: StackFile, target: StackFile, changes: Sequence[ComponentChange],
-                       staging_update: Optional[StagingUpdate], override: Optional[str]) -> Optional[str]:
-    """The verification gate (stackctl/verification_record.py): refuse, or return the override's note."""
-    if override is not None and not override.strip():
-        raise PromotionRefused(["--override-verification '': give the reason for promoting without a green "
-                                "verification, in words; it goes into the commit message"])
-    if target.verification is None:
-        return None
-    from components.config_model import ConfigError
-    from stackctl.verification_record import read_records, verification_problems
-
-    try:
-        log = read_records(root / target.verification, f"{RELEASE_KEY}.promotionGate.verification")
-    except ConfigError as error:
-        raise PromotionRefused([f"the verification records {target.verification} are unusable: {problem}"
-                                for problem in error.problems]) from None
-    problems = verification_problems(log, [(change.component, change.new_image) for change in changes
-                                           if change.old_image != change.new_image],
-                                     source.stack, staging_update.ended if staging_update else None,
-                                     target.verification)
-    if not problems:
-        return None
-    if override is None:
-        raise PromotionRefused(problems + [
-            f"{target.path.name} takes only images {source.stack} verified ({RELEASE_KEY}.promotionGate."
-            f"verification); to promote anyway, add --override-verification \"<reason>\", which is printed and "
-            "written into the commit message"])
-    return ("Verification override: promoted without a green verification:\n"
-            + "\n".join(f"- {problem}" for problem in problems) + f"\nReason: {override.strip()}")
-
-
 def _seed_ledger(root: Path, source: StackFile, target: StackFile, only: Sequence[str], dry_run: bool,
                  verify_against: Optional[Path], history: Optional[Path]) -> PromotionResult:
     """`--seed-ledger`: a missing ledger, started from what both stacks pin and the source has deployed."""
-    if target.ledger is None:
-        raise PromotionRefused([f"--seed-ledger: {target.path.name} has no {RELEASE_KEY}.promotionGate.ledger to "
-                                "seed (set it, e.g. releases/staging-verified.yaml)"])
-    ledger_path = root / target.ledger
-    if ledger_path.exists():
-        raise PromotionRefused([f"--seed-ledger: {target.ledger} exists already; seeding only starts a missing "
-                                "ledger (promote as usual)"])
-    if verify_against is None or history is None:
-        raise PromotionRefused([f"--seed-ledger: pass --verify-against and --history ({source.stack}'s "
-                                "`pulumi stack output --json` and `pulumi stack history --json`): the ledger "
-                                f"records only what {source.stack} is shown to run"])
-    shared = tuple(
-        ComponentChange(component, entry.image, entry.image, entry.version, entry.version)
-        for component, entry in sorted(target.images.items())
-        if (not only or component in only) and component in source.images
-        and source.images[component].image == entry.image)
-    if not shared:
-        raise PromotionRefused([f"--seed-ledger: no component is pinned alike in {source.path.name} and "
-                                f"{target.path.name}; promote as usual, which records what it promotes"])
-    check_deployed_digests(shared, source, verify_against)
-    staging_update = check_soak_time(history, 0.0, "seeding", source, datetime.now(timezone.utc))
-    old, new = _ledger_with(ledger_path, shared, source, staging_update, verify_against, history)
+    ledger_path, new = seeded_ledger(root, source, target, only, verify_against, history)
     if not dry_run:
         write_all_or_nothing([PlannedWrite(ledger_path, new, None)])
     return PromotionResult(source, target, (), target.text, "", "", written=not dry_run,
                            ledger_diff=_text_diff(target.ledger, b"", new))
-
-
-def _ledger_with(path: Path, changes: Sequence[ComponentChange], source: StackFile,
-                 staging_update: Optional[StagingUpdate], outputs_file: Optional[Path],
-                 history_file: Optional[Path]) -> tuple[bytes, bytes]:
-    """The ledger's bytes now, and with an entry appended for each promoted image (checked by re-reading)."""
-    from components.config_model import ConfigError
-    from components.release_ledger import LEDGER_HEADER, read_ledger
-
-    where = f"{RELEASE_KEY}.promotionGate.ledger"
-    if path.exists():
-        try:
-            old_entries = read_ledger(path, where).releases
-            old = path.read_bytes()
-        except (ConfigError, OSError) as error:
-            problems = error.problems if isinstance(error, ConfigError) else [f"{path}: {error}"]
-            raise PromotionRefused([f"the release ledger {path.name} is unusable: {problem}" for problem in problems]) from None
-    else:
-        old_entries, old = [], (LEDGER_HEADER + "releases:\n").encode("utf-8")
-    text = old.decode("utf-8")
-    if not text.endswith("\n"):
-        text += "\n"
-    added = []
-    for change in changes:
-        newest = [entry for entry in old_entries if entry.component == change.component][-1:]
-        if newest and newest[0].image == change.new_image:
-            continue  # already the newest record of this component
-        entry = {
-            "component": change.component,
-            "image": change.new_image,
-            **({"version": change.new_version} if change.new_version is not None else {}),
-            "stack": source.stack,
-            **({"update": staging_update.version} if staging_update and staging_update.version is not None else {}),
-            "deployedAt": _format_time(staging_update.ended) if staging_update else "unknown",
-            "evidence": f"stackctl promote --verify-against {outputs_file.name if outputs_file else '-'} "
-                        f"--history {history_file.name if history_file else '-'}",
-        }
-        added.append(entry)
-        text += "  - " + "\n    ".join(f"{key}: {json.dumps(value)}" for key, value in entry.items()) + "\n"
-    new = text.encode("utf-8")
-    # Re-read what would be written: the old entries unchanged, the new ones appended exactly.
-    reread = yaml.safe_load(text) or {}
-    releases = reread.get("releases") if isinstance(reread, dict) else None
-    if not isinstance(releases, list) or len(releases) != len(old_entries) + len(added) or releases[len(old_entries):] != added:
-        raise PromotionRefused([f"the release ledger {path.name} could not be extended safely (is `releases:` "
-                                "its last key, written as a block list?); nothing was written"])
-    return old, new
 
 
 def _text_diff(name: str, old: bytes, new: bytes) -> str:
