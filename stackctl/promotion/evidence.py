@@ -21,7 +21,6 @@ from typing import Any, Optional, Sequence
 
 from stackctl.promotion.stack_file import RELEASE_KEY, ComponentChange, PromotionRefused, StackFile
 
-
 RELEASE_DIGESTS_OUTPUT = "releaseDigests"
 
 
@@ -147,7 +146,7 @@ def check_soak_time(history_file: Optional[Path], min_soak_hours: float, soak_so
 
 
 def verification_gate(root: Path, source: StackFile, target: StackFile, changes: Sequence[ComponentChange],
-                       staging_update: Optional[StagingUpdate], override: Optional[str]) -> Optional[str]:
+                      staging_update: Optional[StagingUpdate], override: Optional[str]) -> Optional[str]:
     """The verification gate (stackctl/verification_record.py): refuse, or return the override's note."""
     if override is not None and not override.strip():
         raise PromotionRefused(["--override-verification '': give the reason for promoting without a green "

@@ -54,8 +54,8 @@ def seeded_ledger(root: Path, source: StackFile, target: StackFile, only: Sequen
 
 
 def ledger_with(path: Path, changes: Sequence[ComponentChange], source: StackFile,
-                 staging_update: Optional[StagingUpdate], outputs_file: Optional[Path],
-                 history_file: Optional[Path]) -> tuple[bytes, bytes]:
+                staging_update: Optional[StagingUpdate], outputs_file: Optional[Path],
+                history_file: Optional[Path]) -> tuple[bytes, bytes]:
     """The ledger's bytes now, and with an entry appended for each promoted image (checked by re-reading)."""
     from components.config_model import ConfigError
     from components.release_ledger import LEDGER_HEADER, read_ledger

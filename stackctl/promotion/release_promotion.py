@@ -182,7 +182,7 @@ def promote_release(root: Path, source_stack: str, target_stack: str, *, only: S
     if target.ledger is not None:
         ledger_path = (root / target.ledger)
         ledger_old, ledger_new = ledger_with(ledger_path, changes, source, staging_update,
-                                              verify_against, history)
+                                             verify_against, history)
 
     gate_override = None
     if override_gate is not None and min_soak_hours is not None and configured is not None \
