@@ -411,7 +411,7 @@ def add_parser(subparsers) -> None:
 
 def run(args) -> int:
     from stack_checks.load import load_stack
-    from stackctl.promote import PromotionRefused, read_stack_file
+    from stackctl.promotion.stack_file import PromotionRefused, read_stack_file
     from stackctl.render import PROJECT_ROOT, collect_resources
 
     root = (args.root or PROJECT_ROOT).resolve()

@@ -17,7 +17,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from stackctl import promote
-from stackctl.promote import PromotionRefused, promote_release
+from stackctl.promotion.release_promotion import promote_release
+from stackctl.promotion.stack_file import PromotionRefused
 from verification_records import record_verification
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -673,7 +674,8 @@ RECORDED_HISTORY = ROOT / "tests" / "data" / "pulumi-v3.259.0-stack-history-file
 
 
 def test_the_recorded_cli_history_is_read_and_a_failed_newest_update_refuses(tmp_path):
-    from stackctl.promote import check_soak_time, read_stack_file
+    from stackctl.promotion.evidence import check_soak_time
+    from stackctl.promotion.stack_file import read_stack_file
 
     recorded = json.loads(RECORDED_HISTORY.read_text())
     assert [(entry["version"], entry["kind"], entry["result"]) for entry in recorded] == [
@@ -716,7 +718,7 @@ def test_json_output_is_the_promotion_plan_and_validates(tmp_path):
 def test_a_rename_that_fails_midway_puts_back_what_was_replaced(tmp_path, monkeypatch):
     import os
 
-    from stackctl.promote import PlannedWrite, write_all_or_nothing
+    from stackctl.promotion.file_writes import PlannedWrite, write_all_or_nothing
 
     first, second, created = tmp_path / "first.yaml", tmp_path / "second.yaml", tmp_path / "new" / "ledger.yaml"
     first.write_bytes(b"first old\n")
@@ -738,7 +740,7 @@ def test_a_rename_that_fails_midway_puts_back_what_was_replaced(tmp_path, monkey
 
 
 def test_a_file_changed_since_it_was_read_refuses_before_anything_is_written(tmp_path):
-    from stackctl.promote import PlannedWrite, write_all_or_nothing
+    from stackctl.promotion.file_writes import PlannedWrite, write_all_or_nothing
 
     first, second = tmp_path / "first.yaml", tmp_path / "second.yaml"
     first.write_bytes(b"first old\n")

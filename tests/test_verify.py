@@ -17,7 +17,8 @@ import pytest
 
 from config_models.base import ConfigError
 from config_models.smoke_check import SmokeCheckJob, SmokeCheckSpec
-from stackctl.promote import PromotionRefused, promote_release
+from stackctl.promotion.release_promotion import promote_release
+from stackctl.promotion.stack_file import PromotionRefused
 from stackctl.verification_record import read_records, record_path, verification_problems
 from stackctl.verify import (
     LiveState,
@@ -75,7 +76,7 @@ def state(items: list[dict], unreadable: dict | None = None) -> LiveState:
 
 
 def digests() -> dict[str, str]:
-    from stackctl.promote import read_stack_file
+    from stackctl.promotion.stack_file import read_stack_file
 
     return {name: entry.image for name, entry in read_stack_file(ROOT, "staging").images.items()}
 

@@ -79,7 +79,7 @@ def test_an_in_cluster_smoke_job_runs_to_completion(kubectl, stack):
     if stack.name != "staging":
         pytest.skip("one stack is enough")
     from config_models.smoke_check import SmokeCheckJob, SmokeCheckSpec
-    from stackctl.promote import read_stack_file
+    from stackctl.promotion.stack_file import read_stack_file
     from stackctl.verify import SmokeCheckPlan, run_job_check, run_kubectl
 
     image = read_stack_file(ROOT, "staging").images["busybox"].image
