@@ -11,5 +11,5 @@ never import each other: they share only where a value sits in the text
 (`release_value_spans`) and the types of `stack_file`, so a bug in the editor
 cannot hide itself from the check. Only `stackctl/promote.py`, `stackctl/verify.py`
 (which reads stack files through `stack_file`) and the tests import this package;
-it imports `components/` and never the other verbs.
+it imports `config_models/` (pinned-digest rules) and never the other verbs.
 """
