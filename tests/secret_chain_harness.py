@@ -318,10 +318,18 @@ def vault_proxy(openbao: OpenBao) -> Iterator[ConnectProxy]:
 
 def configure_kubernetes_auth(kubectl, openbao: OpenBao, render: Path) -> dict[str, list[str]]:
     """OpenBao's Kubernetes auth against the cluster, with the stack's own roles and policies from the render."""
-    kubectl("create", "namespace", REVIEWER_NAMESPACE)
-    kubectl("-n", REVIEWER_NAMESPACE, "create", "serviceaccount", "token-reviewer")
-    kubectl("create", "clusterrolebinding", "openbao-token-reviewer", "--clusterrole=system:auth-delegator",
-            f"--serviceaccount={REVIEWER_NAMESPACE}:token-reviewer")
+    # Applied, not created: a cluster given from outside (STACKCTL_KUBECONFIG) may hold them from a run before.
+    reviewer = [
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": REVIEWER_NAMESPACE}},
+        {"apiVersion": "v1", "kind": "ServiceAccount",
+         "metadata": {"name": "token-reviewer", "namespace": REVIEWER_NAMESPACE}},
+        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+         "metadata": {"name": "openbao-token-reviewer"},
+         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "system:auth-delegator"},
+         "subjects": [{"kind": "ServiceAccount", "name": "token-reviewer", "namespace": REVIEWER_NAMESPACE}]},
+    ]
+    kubectl("apply", "--server-side", "--field-manager=stackctl-secret-chain", "-f", "-",
+            input=json.dumps({"apiVersion": "v1", "kind": "List", "items": reviewer}))
     reviewer_jwt = kubectl("-n", REVIEWER_NAMESPACE, "create", "token", "token-reviewer",
                            "--duration=2h").stdout.strip()
     kubeconfig = yaml.safe_load(Path(kubectl.kubeconfig).read_text())
