@@ -123,14 +123,19 @@ class EngineResult:
     steps: list[dict[str, Any]] = field(default_factory=list)  # {"op": ..., "urn": ..., "type": ...}
     change_summary: dict[str, int] = field(default_factory=dict)
     outputs: dict[str, Any] = field(default_factory=dict)
+    # The engine's diagnostics ({"urn"?, "message", "severity"}), as `pulumi preview --json` lists them.
+    diagnostics: list[dict[str, str]] = field(default_factory=list)
 
     def preview_json(self) -> dict[str, Any]:
-        """The steps in the shape of `pulumi preview --json` (op, urn, oldState/newState with type and inputs).
+        """The steps in the shape of `pulumi preview --json` (op, urn, oldState/newState with type and inputs),
+        and its `diagnostics`: a refused preview (a protected claim it would replace) still lists the steps
+        it refused, and the refusal is an error diagnostic on that resource's URN.
 
         The Automation API reports the engine's step events, not that
         document; `stackctl risk --preview` reads this the same way.
         """
         return {"steps": [{key: value for key, value in step.items() if key != "type"} for step in self.steps],
+                "diagnostics": [dict(diagnostic) for diagnostic in self.diagnostics],
                 "changeSummary": dict(self.change_summary)}
 
     def describe(self) -> str:
@@ -218,8 +223,15 @@ class EngineWorkspace:
         from pulumi import automation as auto
 
         steps: list[dict[str, Any]] = []
+        diagnostics: list[dict[str, str]] = []
 
         def on_event(event) -> None:
+            diagnostic = getattr(event, "diagnostic_event", None)
+            # What `pulumi preview --json` keeps: every diagnostic but debug and ephemeral ones, prefix included.
+            if diagnostic is not None and not diagnostic.ephemeral and diagnostic.severity != "debug":
+                diagnostics.append({**({"urn": diagnostic.urn} if diagnostic.urn else {}),
+                                    "message": (diagnostic.prefix or "") + diagnostic.message,
+                                    "severity": diagnostic.severity})
             pre = getattr(event, "resource_pre_event", None)
             if pre is not None and pre.metadata is not None:
                 step = {"op": str(getattr(pre.metadata.op, "value", pre.metadata.op)),
@@ -234,7 +246,7 @@ class EngineWorkspace:
         try:
             result = getattr(handle, operation)(on_event=on_event, on_output=on_output, color="never", **kwargs)
         except auto.errors.CommandError as error:
-            return EngineResult(operation, 1, str(error), time.monotonic() - start, steps)
+            return EngineResult(operation, 1, str(error), time.monotonic() - start, steps, diagnostics=diagnostics)
         seconds = time.monotonic() - start
         summary: dict[str, int] = {}
         outputs: dict[str, Any] = {}
@@ -244,4 +256,4 @@ class EngineWorkspace:
             summary = {str(getattr(k, "value", k)): v
                        for k, v in ((result.summary.resource_changes if result.summary else None) or {}).items()}
             outputs = {k: v.value for k, v in (getattr(result, "outputs", None) or {}).items()}
-        return EngineResult(operation, 0, result.stdout + result.stderr, seconds, steps, summary, outputs)
+        return EngineResult(operation, 0, result.stdout + result.stderr, seconds, steps, summary, outputs, diagnostics)

@@ -7,7 +7,10 @@ summary has four sections, each a list or "none":
 * **Data at risk**: a PersistentVolumeClaim (or Azure storage) replaced or
   deleted. A claim's access modes, class, volume and selector cannot change
   in place, so the engine replaces the claim, and a replaced claim is a new,
-  empty volume.
+  empty volume. The claims are protected: the engine's preview then still
+  lists the replacement steps and adds an error diagnostic on the claim's
+  URN ("unable to replace resource ... marked for protection"); the line
+  says the engine refused it.
 * **Downtime**: a workload with the `Recreate` strategy (a single writer)
   whose pod template changes: the old pod stops before the new one starts,
   so every image or config change is an outage. Deleting or replacing a
@@ -48,6 +51,10 @@ WORKLOAD_POD_TEMPLATE = {"Deployment": ("spec", "template"), "StatefulSet": ("sp
 # Fields of a claim that cannot change in place: the engine replaces the claim.
 CLAIM_IMMUTABLE_FIELDS = ("accessModes", "storageClassName", "volumeName", "selector", "volumeMode")
 REPLACE_OPS = {"replace", "create-replacement", "delete-replaced"}
+# What the engine's error diagnostic says of a protected resource it would replace or delete.
+PROTECTED_REFUSAL = "as it is currently marked for protection"
+REFUSED = ("; the engine **refused** it: the resource is protected, so this preview fails and nothing changes "
+           "until it is unprotected on purpose (docs/runbook.md)")
 COMMENT_MARKER = "<!-- stackctl-risk:{stack} -->"
 
 
@@ -60,6 +67,7 @@ class ObjectChange:
     op: str  # create, update, replace or delete
     old: Optional[Mapping[str, Any]]
     new: Optional[Mapping[str, Any]]
+    refused: bool = False  # the engine refused the step: the resource is protected (preview diagnostics)
 
     @property
     def kind(self) -> str:
@@ -143,6 +151,10 @@ def changes_from_preview(preview: Any, source: str) -> list[ObjectChange]:
     if not isinstance(preview, Mapping) or not isinstance(preview.get("steps"), list):
         raise BadInput("--preview", source, "is not `pulumi preview --json` output (no `steps` list); run "
                        "`pulumi preview --json --stack STACK > FILE`")
+    # The engine's refusals: an error diagnostic on a resource's URN saying it is protected.
+    refused = {str(d.get("urn")) for d in preview.get("diagnostics") or []
+               if isinstance(d, Mapping) and d.get("severity") == "error" and d.get("urn")
+               and PROTECTED_REFUSAL in " ".join(str(d.get("message", "")).split())}
     by_urn: dict[str, ObjectChange] = {}
     for step in preview["steps"]:
         if not isinstance(step, Mapping):
@@ -162,7 +174,8 @@ def changes_from_preview(preview: Any, source: str) -> list[ObjectChange]:
         previous = by_urn.get(urn)
         if previous is not None:
             old, new = previous.old or old, previous.new or new
-        by_urn[urn] = ObjectChange(resource_type, name, kind if previous is None else "replace", old, new)
+        by_urn[urn] = ObjectChange(resource_type, name, kind if previous is None else "replace", old, new,
+                                   refused=urn in refused)
     return sorted(by_urn.values(), key=lambda change: (change.type, change.name))
 
 
@@ -185,16 +198,22 @@ def data_at_risk(changes: list[ObjectChange]) -> list[str]:
     lines = []
     for change in changes:
         if change.kind == "PersistentVolumeClaim" and change.op in ("replace", "delete"):
+            verb = "would be" if change.refused else "is"
+            refused = REFUSED if change.refused else ""
             if change.op == "delete":
-                lines.append(f"claim `{change.name}` is **deleted**; its volume is kept only if the class retains it")
+                lines.append(f"claim `{change.name}` {verb} **deleted**; its volume is kept only if the class "
+                             f"retains it{refused}")
                 continue
             fields = [f"{field} {json.dumps((change.old.get('spec') or {}).get(field))} -> "
                       f"{json.dumps((change.new.get('spec') or {}).get(field))}"
                       for field in CLAIM_IMMUTABLE_FIELDS
                       if (change.old.get("spec") or {}).get(field) != (change.new.get("spec") or {}).get(field)]
-            lines.append(f"claim `{change.name}` is **replaced** (a new, empty volume): {'; '.join(fields)}")
+            lines.append(f"claim `{change.name}` {verb} **replaced** (a new, empty volume): {'; '.join(fields)}"
+                         f"{refused}")
         elif change.type.startswith("azure-native:storage:") and change.op in ("replace", "delete"):
             lines.append(f"{change.kind} `{change.name}` is **{change.op}d**: the data in it goes with it")
+        elif change.refused:
+            lines.append(f"{change.label} would be **{change.op}d**{REFUSED}")
     return lines
 
 

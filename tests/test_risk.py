@@ -175,6 +175,31 @@ def test_preview_json_steps_become_changes_and_a_replacement_is_one_change(rende
     assert "Azure role assignment `sol-extra` (new): role `owner` on scope `/subscriptions/s`" in summary
 
 
+def test_a_replacement_the_engine_refused_is_data_at_risk_and_says_refused(renders):
+    """The engine's preview of a protected claim's replacement: the steps, and an error diagnostic on the
+    claim's URN (the shape tests/e2e records from the engine; its golden is staging-engine-claim-access-mode-change.md).
+    The same diagnostic on another URN, or a warning, refuses nothing."""
+    before, after, _ = renders
+    old_claim = yaml.safe_load((before / "matrix" / "PersistentVolumeClaim-sol-data.yaml").read_text())
+    new_claim = yaml.safe_load((after / "matrix" / "PersistentVolumeClaim-sol-data.yaml").read_text())
+    claim_type = "kubernetes:core/v1:PersistentVolumeClaim"
+    steps = [preview_step(op, claim_type, "sol-data", old_claim, None if op == "delete-replaced" else new_claim)
+             for op in ("delete-replaced", "replace", "create-replacement")]
+    urn = steps[0]["urn"]
+    refusal = (f'error: unable to replace resource "{urn}"\nas it is currently marked for protection. To unprotect '
+               "the resource, remove the `protect` flag from the resource in your Pulumi program and run `pulumi up`")
+    for diagnostics, refused in (([{"urn": urn, "message": refusal, "severity": "error"}], True),
+                                 ([{"urn": urn + "-other", "message": refusal, "severity": "error"},
+                                   {"urn": urn, "message": refusal, "severity": "warning"}], False)):
+        (change,) = changes_from_preview({"steps": steps, "diagnostics": diagnostics}, "preview.json")
+        assert (change.op, change.refused) == ("replace", refused)
+        summary = risk_summary("prod", [change], Evidence([], []), "pulumi preview")
+        line = next(line for line in summary.splitlines() if "claim `matrix/sol-data`" in line)
+        assert line.startswith("- claim `matrix/sol-data` would be **replaced**" if refused
+                               else "- claim `matrix/sol-data` is **replaced**"), line
+        assert ("the engine **refused** it: the resource is protected" in line) is refused, line
+
+
 def test_bad_input_exits_2_naming_the_flag(tmp_path):
     (tmp_path / "p.json").write_text(json.dumps({"nope": 1}))
     for argv, flag in ((["--preview", str(tmp_path / "p.json")], "--preview"),

@@ -6,9 +6,9 @@ import subprocess
 SCRIPT = "scripts/secret-operators"
 
 
-def _run(project_root, tmp_path, *args):
+def _run(project_root, tmp_path, *args, **extra_env):
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "STACKCTL_CLUSTER_DIR": str(tmp_path / "no-cluster"),
-           "STACKCTL_CACHE_DIR": str(tmp_path / "cache")}
+           "STACKCTL_CACHE_DIR": str(tmp_path / "cache"), **extra_env}
     return subprocess.run([str(project_root / SCRIPT), *args], cwd=project_root, env=env,
                           capture_output=True, text=True, timeout=60)
 
@@ -24,6 +24,16 @@ def test_up_without_a_cluster_names_the_state_directory_and_builds_nothing(proje
     assert completed.returncode == 1
     assert completed.stderr == (f"secret-operators: error: no cluster in {tmp_path / 'no-cluster'}: start one with "
                                 "scripts/local-cluster up (same STACKCTL_CLUSTER_DIR)\n")
+    assert not (tmp_path / "cache").exists()
+
+
+def test_up_with_a_missing_kubeconfig_names_the_variable_and_builds_nothing(project_root, tmp_path):
+    completed = _run(project_root, tmp_path, "up",
+                     STACKCTL_SECRET_OPERATORS_KUBECONFIG=str(tmp_path / "missing.kubeconfig"))
+    assert completed.returncode == 1
+    assert completed.stderr == (
+        f"secret-operators: error: STACKCTL_SECRET_OPERATORS_KUBECONFIG: no file {tmp_path / 'missing.kubeconfig'} "
+        "(name the kubeconfig of a running cluster, or unset it to use scripts/local-cluster's)\n")
     assert not (tmp_path / "cache").exists()
 
 

@@ -22,6 +22,17 @@ at the end. That class is Azure Disk CSI, which cannot run here: static
 provisioning stands in for it (`up` pre-creates Retain PVs of the class;
 STACKCTL_CLUSTER_STORAGE_CLASSES in scripts/local-cluster).
 
+The secret chain (issue 24): Vault Secrets Operator and External Secrets Operator run
+against the cluster (`scripts/secret-operators up`, their own CRDs from the module zips;
+scripts/generate-crds supplies only the other groups), with a real OpenBao (`bao server -dev`,
+TLS) whose Kubernetes auth holds the stack's own policies and roles, all started before the
+first `up` (tests/secret_chain_harness.py, shared with tests/secret_chain). Two things stand in
+for what cannot run here, and only these: the copy's Pulumi.staging.yaml names a CA made here in
+`vault.caCertFile` (the committed CA has no key anyone holds), and on the automation route each
+Azure Key Vault SecretStore of staging is swapped, as the engine registers it, for an ESO `fake`
+store of the same name (e2e_support.StandInStoreWorkspace). The ExternalSecrets,
+VaultStaticSecrets and everything else run as the program declares them.
+
 Run them with:  .venv/bin/python -m pytest -q tests/e2e
 """
 from __future__ import annotations
@@ -36,12 +47,19 @@ import pytest
 import yaml
 
 HERE = Path(__file__).resolve().parent
-if str(HERE) not in sys.path:
-    sys.path.insert(0, str(HERE))
+for path in (HERE, HERE.parent):  # e2e_support, and the harness shared with tests/secret_chain
+    if str(path) not in sys.path:
+        sys.path.insert(0, str(path))
 
 from e2e_support import (  # noqa: E402
     ENGINE_ROUTES, GENERATE_CRDS, LOCAL_CLUSTER, FakeIngressController, Kubectl, full_installation, make_project,
 )
+from secret_chain_harness import (  # noqa: E402
+    REVIEWER_NAMESPACE, configure_kubernetes_auth, install_test_ca, make_pki, openbao_server, operators_down,
+    operators_env, operators_up, remote_keys_by_store, render_trusting_test_ca, rendered_of_kind, trust_test_ca,
+    vault_proxy,
+)
+from stack_file_edits import edit_stack_file  # noqa: E402
 from stackctl.engine_workspace import built_engine, local_cluster_env  # noqa: E402
 
 # Own state directory and ports for the local cluster (scripts/local-cluster reads these).
@@ -148,16 +166,73 @@ def kubectl(summary) -> Kubectl:
             print(f"scripts/local-cluster down failed:\n{down.stdout}\n{down.stderr}", file=sys.stderr)
 
 
+# The CRD groups whose controllers run here: `scripts/secret-operators up` installs their own
+# CRDs (from the module zips of the versions it runs), so scripts/generate-crds' copies of
+# them are not applied over those (two field managers would conflict).
+OPERATOR_GROUPS = {"secrets.hashicorp.com", "external-secrets.io"}
+
+
 @pytest.fixture(scope="session")
-def crds(kubectl, tmp_path_factory) -> list[str]:
-    """The VSO and ESO CustomResourceDefinitions the stacks' custom resources need."""
+def crds(kubectl, secret_operators, tmp_path_factory) -> list[str]:
+    """The CustomResourceDefinitions the stacks' custom resources need: the operators' own, and the rest generated."""
     out = tmp_path_factory.mktemp("crds")
     gen = subprocess.run([str(GENERATE_CRDS), str(out)], capture_output=True, text=True, timeout=3600)
     assert gen.returncode == 0, f"scripts/generate-crds failed:\n{gen.stderr[-6000:]}"
-    kubectl("apply", "--server-side", "-f", str(out))
-    names = [yaml.safe_load(p.read_text())["metadata"]["name"] for p in sorted(out.glob("*.yaml"))]
+    generated = {p: yaml.safe_load(p.read_text()) for p in sorted(out.glob("*.yaml"))}
+    others = [p for p, crd in generated.items() if crd["spec"]["group"] not in OPERATOR_GROUPS]
+    kubectl("apply", "--server-side", *sum((["-f", str(p)] for p in others), []))
+    names = [crd["metadata"]["name"] for crd in generated.values()]
     kubectl("wait", "--for=condition=Established", "--timeout=120s", *[f"crd/{n}" for n in names])
     return names
+
+
+# --------------------------------------------------------------------------- the secret chain
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory):
+    return make_pki(tmp_path_factory.mktemp("pki"))
+
+
+@pytest.fixture(scope="session")
+def chain_render(pki, tmp_path_factory) -> Path:
+    """Staging rendered by the program with the test CA: the Vault policies and roles OpenBao gets, the
+    Key Vault secrets each store's stand-in holds, and the OpenBao paths and keys to fill."""
+    return render_trusting_test_ca("staging", pki, tmp_path_factory.mktemp("chain-view"),
+                                   tmp_path_factory.getbasetemp() / "chain-render-staging")
+
+
+def vault_values(render: Path) -> dict[str, dict[str, str]]:
+    """OpenBao path -> the values the test writes there: every key each rendered VaultStaticSecret provides."""
+    values: dict[str, dict[str, str]] = {}
+    for vss in rendered_of_kind(render, "VaultStaticSecret"):
+        assert vss["spec"]["mount"] == "secret" and vss["spec"]["type"] == "kv-v2", vss["spec"]
+        path = vss["spec"]["path"]
+        keys = vss["metadata"]["annotations"]["stackctl/provided-keys"].split(",")
+        values.setdefault(path, {}).update({key: f"e2e-{path}-{key}" for key in keys})
+    return values
+
+
+@pytest.fixture(scope="session")
+def openbao(pki, chain_render, tmp_path_factory):
+    """`bao server -dev` over TLS, holding a value for every key staging's VaultStaticSecrets provide."""
+    with openbao_server(tmp_path_factory.mktemp("openbao"), pki) as server:
+        for path, values in vault_values(chain_render).items():
+            server.ok("POST", f"secret/data/{path}", {"data": values})
+        yield server
+
+
+@pytest.fixture(scope="session")
+def secret_operators(kubectl, openbao, chain_render, summary):
+    """VSO and ESO against the cluster, OpenBao's Kubernetes auth configured; stopped before the cluster."""
+    with vault_proxy(openbao) as proxy:
+        env = operators_env(CLUSTER_ENV["STACKCTL_CLUSTER_DIR"], proxy, os.environ.get("STACKCTL_KUBECONFIG"))
+        try:
+            seconds = operators_up(env)
+            summary.append(f"e2e: scripts/secret-operators up (CRDs, VSO and ESO healthy): {seconds:.0f}s")
+            applied = configure_kubernetes_auth(kubectl, openbao, chain_render)
+            yield applied
+        finally:
+            operators_down(env)
 
 
 @pytest.fixture(scope="session")
@@ -167,17 +242,26 @@ def ingress_controller(kubectl):
 
 
 @pytest.fixture(scope="session")
-def project(route, engine, kubectl, crds, ingress_controller, tmp_path_factory):
-    """The project copy with staging and prod stacks initialised in a temp file backend, on an empty cluster."""
+def project(route, engine, kubectl, crds, secret_operators, ingress_controller, pki, chain_render,
+            tmp_path_factory):
+    """The project copy with staging and prod stacks initialised in a temp file backend, on an empty cluster.
+
+    Staging's copy trusts the CA made here for OpenBao (`vault.caCertFile`); on the automation
+    route its Key Vault SecretStores are stand-ins (module docstring)."""
     remove_stack_objects(kubectl)  # what an earlier route's story left
     base = tmp_path_factory.mktemp(f"e2e-{route}")
-    proj = make_project(base / "project", engine, base / "state", kubectl.kubeconfig, route)
+    proj = make_project(base / "project", engine, base / "state", kubectl.kubeconfig, route,
+                        stand_ins={"staging": remote_keys_by_store(chain_render)})
     for stack in ("staging", "prod"):
         proj.pulumi("stack", "init", stack)
+    install_test_ca(proj.dir, pki)
+    edit_stack_file(proj.stack_file("staging"), proj.stack_file("staging"), trust_test_ca)
     return proj
 
 
-SYSTEM_NAMESPACES = {"default", "kube-system", "kube-public", "kube-node-lease"}
+SYSTEM_NAMESPACES = {"default", "kube-system", "kube-public", "kube-node-lease",
+                     # the harness's: OpenBao's token reviewer and the operators' namespace
+                     REVIEWER_NAMESPACE, "secret-operators"}
 
 
 def remove_stack_objects(kubectl) -> None:

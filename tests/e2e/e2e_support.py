@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
+from secret_chain_harness import STAND_IN_LABEL, stand_in_spec, wait_until
 from stackctl.engine_workspace import EngineResult, EngineWorkspace, sync_scratch_project
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -176,13 +177,21 @@ class Project:
         if config is not None:
             args += ["--policy-pack", str(POLICY_PACK), "--policy-pack-config", str(config)]
         done = self.pulumi(*args, stack=stack, check=False)
-        steps, summary = [], {}
-        if operation == "preview" and done.returncode == 0:
-            preview = done.json()
-            steps = [{"op": s.get("op"), "urn": s.get("urn"), "type": resource_type(s.get("urn", "::::"))}
+        steps, summary, diagnostics = [], {}, []
+        if operation == "preview":
+            # `pulumi preview --json` prints its document when the preview fails too (a refused step).
+            try:
+                preview = done.json()
+            except ValueError:
+                preview = {}
+            steps = [{"op": s.get("op"), "urn": s.get("urn"), "type": resource_type(s.get("urn", "::::")),
+                      **{key: s[key] for key in ("oldState", "newState") if s.get(key)}}
                      for s in preview.get("steps") or []]
             summary = preview.get("changeSummary") or {}
-        return EngineResult(operation, done.returncode, done.output, done.seconds, steps, summary)
+            diagnostics = [{key: d[key] for key in ("urn", "message", "severity") if d.get(key)}
+                           for d in preview.get("diagnostics") or []]
+        return EngineResult(operation, done.returncode, done.output, done.seconds, steps, summary,
+                            diagnostics=diagnostics)
 
     # --- the stack files of the copy -------------------------------------------
     def stack_file(self, stack: str) -> Path:
@@ -195,11 +204,71 @@ class Project:
         return self.pulumi("stack", "export", stack=stack).json()["deployment"].get("resources") or []
 
 
-def make_project(dest: Path, engine_dir: Path, state_dir: Path, kubeconfig: str, route: str) -> Project:
-    """The scratch copy (stackctl/engine_workspace.py); the repository's own stack files are never touched."""
+KEY_VAULT_STORE_TYPE = "kubernetes:external-secrets.io/v1:SecretStore"
+
+
+@dataclass
+class StandInStoreWorkspace(EngineWorkspace):
+    """The engine workspace whose inline program swaps each Azure Key Vault SecretStore for a stand-in.
+
+    Azure Key Vault cannot run here. A resource transform, registered before the program runs,
+    replaces the `spec` of every SecretStore whose provider is `azurekv` by an ESO `fake`
+    provider holding a test value for each Key Vault secret the stack's ExternalSecrets read
+    through it (secret_chain_harness.stand_in_spec), and labels it as a stand-in. Its name and
+    namespace stay, so the ExternalSecrets, unchanged, resolve to it. The engine registers the
+    stand-in, so the state and the cluster agree (no out-of-band edit for a later `up` to meet).
+    `stand_ins`: stack -> (namespace, store name) -> remote keys; a stack not in it runs as declared.
+    """
+
+    stand_ins: dict[str, dict[tuple[str, str], list[str]]] = field(default_factory=dict)
+
+    def stack(self, name: str, program=None):
+        if program is None and name in self.stand_ins:
+            import pulumi
+
+            from stack_program import run_stack_program
+
+            stores, project_dir = self.stand_ins[name], self.project_dir
+
+            def swap_key_vault_store(args):
+                spec = args.props.get("spec") or {}
+                if args.type_ != KEY_VAULT_STORE_TYPE or "azurekv" not in (spec.get("provider") or {}):
+                    return None
+                metadata = args.props["metadata"]
+                where = (metadata["namespace"], metadata["name"])
+                if where not in stores:
+                    raise ValueError(f"SecretStore {where[0]}/{where[1]}: no ExternalSecret of the render reads "
+                                     f"through it, so its stand-in would hold nothing (stores known: {sorted(stores)})")
+                labels = {**(metadata.get("labels") or {}), **STAND_IN_LABEL}
+                return pulumi.ResourceTransformResult(
+                    props={**args.props, "metadata": {**metadata, "labels": labels},
+                           "spec": stand_in_spec(stores[where])},
+                    opts=args.opts)
+
+            def program():
+                from pulumi.runtime._callbacks import _CallbackServicer
+
+                # The SDK keeps each run's callbacks server (it serves the transform) in a class-level list
+                # and stops every one listed when a run ends. A run the engine cancels (a refused preview)
+                # leaves its server behind, bound to that run's closed event loop, and the next run's stop
+                # then fails: "attached to a different loop" (pulumi 3.x, measured here). Each inline run
+                # makes its own server, so the earlier runs' entries are dropped first.
+                _CallbackServicer._servicers.clear()
+                pulumi.runtime.register_resource_transform(swap_key_vault_store)
+                run_stack_program(project_dir)
+        return super().stack(name, program)
+
+
+def make_project(dest: Path, engine_dir: Path, state_dir: Path, kubeconfig: str, route: str,
+                 stand_ins: Optional[dict[str, dict[tuple[str, str], list[str]]]] = None) -> Project:
+    """The scratch copy (stackctl/engine_workspace.py); the repository's own stack files are never touched.
+
+    `stand_ins`: the Key Vault stores to swap, per stack (StandInStoreWorkspace); the automation
+    route only, as the CLI route runs `__main__.py` unchanged."""
     sync_scratch_project(ROOT, dest)
     state_dir.mkdir(parents=True, exist_ok=True)
-    workspace = EngineWorkspace(dest, state_dir, engine_dir, kubeconfig)
+    workspace = (StandInStoreWorkspace(dest, state_dir, engine_dir, kubeconfig, stand_ins=stand_ins)
+                 if stand_ins and route == "automation" else EngineWorkspace(dest, state_dir, engine_dir, kubeconfig))
     if route == "cli":
         cli_bin, why = full_installation()
         assert cli_bin is not None, why
@@ -222,14 +291,8 @@ def resource_type(urn: str) -> str:
 
 
 def wait_for(predicate, what: str, timeout: float = 300, interval: float = 2.0):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = predicate()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what} (last: {last!r})")
+    """secret_chain_harness.wait_until with this directory's argument order and a coarser poll."""
+    return wait_until(what, predicate, timeout, interval)
 
 
 DIGEST = re.compile(r"sha256:[0-9a-f]{64}")

@@ -14,23 +14,10 @@ import time
 
 import pytest
 
+from secret_chain_harness import fake_value, stand_in_store
 from secret_chain_support import MEASURED, OBSERVED, events_for, rendered, secret_data, wait_until
 
 NAMESPACE = "memql"
-
-
-def _fake_value(remote_key: str) -> str:
-    return f"fake-{remote_key}"
-
-
-def _stand_in_store(store: dict, remote_keys: list[str]) -> dict:
-    return {
-        "apiVersion": store["apiVersion"], "kind": store["kind"],
-        "metadata": {"name": store["metadata"]["name"], "namespace": store["metadata"]["namespace"],
-                     "labels": {"stackctl/secret-chain": "stand-in-for-azure-key-vault"}},
-        "spec": {"provider": {"fake": {"data": [{"key": key, "value": _fake_value(key)}
-                                                for key in sorted(remote_keys)]}}},
-    }
 
 
 def _differences(live, wanted, path="spec") -> list[str]:
@@ -70,7 +57,7 @@ def memql(cluster, operators, applied_namespaces, render):
                 if es["spec"]["secretStoreRef"]["name"] == store["metadata"]["name"] for item in es["spec"]["data"]]
         assert keys, f"no ExternalSecret uses the store {store['metadata']['name']}"
         cluster("apply", "--server-side", "--field-manager=stackctl-secret-chain", "-f", "-",
-                input=json.dumps(_stand_in_store(store, keys)))
+                input=json.dumps(stand_in_store(store, keys)))
     files = sorted(p for p in (render / NAMESPACE).glob("*.yaml") if not p.name.startswith("SecretStore-"))
     start = time.monotonic()
     cluster("apply", "--server-side", "--field-manager=stackctl-secret-chain", *sum((["-f", str(f)] for f in files), []))
@@ -91,7 +78,7 @@ def test_the_rendered_external_secrets_sync_through_the_stand_in_stores(cluster,
         data = secret_data(cluster, NAMESPACE, target)
         provided = es["metadata"]["annotations"]["stackctl/provided-keys"].split(",")
         assert sorted(data) == sorted(provided), (target, sorted(data), provided)
-        assert data == {item["secretKey"]: _fake_value(item["remoteRef"]["key"]) for item in es["spec"]["data"]}
+        assert data == {item["secretKey"]: fake_value(item["remoteRef"]["key"]) for item in es["spec"]["data"]}
         # creationPolicy Owner: ESO owns the Secret (deleted with its ExternalSecret, recreated if deleted)
         assert es["spec"]["target"]["creationPolicy"] == "Owner"
         owners = cluster.json("secret", "-n", NAMESPACE, target)["metadata"].get("ownerReferences", [])
@@ -130,7 +117,7 @@ def test_deletion_policy_retain_keeps_the_secret_when_the_key_vault_secret_is_go
     before = secret_data(cluster, NAMESPACE, "memql-voice-secrets")
     store = rendered(render, f"{NAMESPACE}/SecretStore-{es['spec']['secretStoreRef']['name']}.yaml")
     cluster("apply", "--server-side", "--field-manager=stackctl-secret-chain", "-f", "-",
-            input=json.dumps(_stand_in_store(store, [])))
+            input=json.dumps(stand_in_store(store, [])))
     # An operator forcing a refresh now instead of waiting for refreshInterval (1h):
     cluster("-n", NAMESPACE, "annotate", "--overwrite", "externalsecret", "memql-voice-secrets",
             f"force-sync={time.time()}")
