@@ -37,7 +37,8 @@ def add_parser(subparsers) -> None:
                         help="the cluster's kubeconfig (default: $KUBECONFIG)")
     parser.add_argument("--no-policy-pack", action="store_true", help="run preview or up without the policy pack")
     parser.add_argument("--preview-json", type=Path, default=None, metavar="FILE",
-                        help="with preview: also write its steps as `pulumi preview --json` does (for `stackctl risk --preview`)")
+                        help="with preview: also write its steps and diagnostics as `pulumi preview --json` does, a refused "
+                             "preview's too (for `stackctl risk --preview`)")
 
 
 def run(args) -> int:
@@ -73,7 +74,9 @@ def run(args) -> int:
     result = workspace.run(args.operation, args.stack, policy_config=policy,
                            on_output=lambda line: print(line, end="" if line.endswith("\n") else "\n",
                                                         file=stream, flush=True))
-    if args.preview_json is not None and args.operation == "preview" and result.returncode == 0:
+    # A refused preview (a protected claim it would replace) is written too: its steps and the refusal
+    # (an error diagnostic on that URN) are what `stackctl risk --preview` shows a reviewer.
+    if args.preview_json is not None and args.operation == "preview" and (result.returncode == 0 or result.steps):
         import json
 
         args.preview_json.write_text(json.dumps(result.preview_json(), indent=2, sort_keys=True), encoding="utf-8")

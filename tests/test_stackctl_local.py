@@ -88,3 +88,38 @@ def test_engine_steps_read_as_pulumi_preview_json_by_stackctl_risk():
     (change,) = changes_from_preview(document, "events")
     assert (change.op, change.type, change.name, change.old, change.new) == (
         "update", "kubernetes:apps/v1:Deployment", "matrix/sol", old, new)
+
+
+def test_a_refused_preview_is_still_written_for_stackctl_risk(tmp_path, monkeypatch):
+    """The engine refuses to replace a protected claim: the preview fails, yet its steps and the refusal are
+    what a reviewer needs, so --preview-json writes them and the exit is 1 (findings).
+
+    The engine is stood in for (tests/e2e records a real refused preview: the access-mode golden); this checks
+    only what `stackctl local` does with a failed preview's result.
+    """
+    import argparse
+
+    from stackctl import local
+    from stackctl.engine_workspace import EngineResult, EngineWorkspace
+
+    root = tmp_path / "root"
+    root.mkdir()
+    for name in ("Pulumi.yaml", "__main__.py", "Pulumi.staging.yaml"):
+        (root / name).write_bytes((ROOT / name).read_bytes())
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text("apiVersion: v1\nkind: Config\n")
+    urn = "urn:pulumi:staging::platform::kubernetes:core/v1:PersistentVolumeClaim::sol-data-claim"
+    refused = EngineResult(
+        "preview", 1, "error: preview failed", 1.0,
+        steps=[{"op": "replace", "urn": urn, "type": "kubernetes:core/v1:PersistentVolumeClaim"}],
+        diagnostics=[{"urn": urn, "severity": "error",
+                      "message": f'unable to replace resource "{urn}"\nas it is currently marked for protection'}])
+    monkeypatch.setattr("stackctl.engine_workspace.built_engine", lambda: (tmp_path / "engine", ""))
+    monkeypatch.setattr(EngineWorkspace, "run", lambda self, *args, **kwargs: refused)
+    written = tmp_path / "preview.json"
+    args = argparse.Namespace(root=root, stack="staging", operation="preview", kubeconfig=kubeconfig,
+                              no_policy_pack=True, preview_json=written, output="text")
+    assert local.run(args) == 1
+    document = yaml.safe_load(written.read_text())
+    assert [step["op"] for step in document["steps"]] == ["replace"]
+    assert "marked for protection" in document["diagnostics"][0]["message"]
