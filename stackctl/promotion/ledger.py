@@ -2,7 +2,7 @@
 
 The ledger records each image the source stack was shown to run (its
 digest, the update that deployed it and when), and prod's provenance gate
-(components/release_ledger.py) reads it. `ledger_with` returns the ledger's
+(config_models/release_ledger.py) reads it. `ledger_with` returns the ledger's
 bytes before and after appending one entry per promoted image, and re-reads
 the result to prove the old entries are untouched; `seeded_ledger` starts a
 missing ledger for `--seed-ledger`. Neither writes: `release_promotion`
