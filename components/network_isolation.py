@@ -170,7 +170,7 @@ def build_network_policies(config: StackConfig, labels: dict[str, str]) -> list[
                            "ports": [{"protocol": "TCP", "port": target.port}]})
         annotations = {}
         rules = list(service.egress)
-        if getattr(getattr(service, "data", None), "backup", None) is not None:
+        if service.backup() is not None:
             # Derived: the Litestream sidecar writes to Azure Blob and trades its token at Entra ID.
             rules.append(EgressRuleSpec(name="backup", cidrs=["0.0.0.0/0"], ports=[443],
                                         hosts=["<account>.blob.core.windows.net", "login.microsoftonline.com"],

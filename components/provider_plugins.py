@@ -66,8 +66,7 @@ def decide_cloud_resources(config, plugins: ProviderPlugins) -> CloudResourcesTh
     uses_key_vault = any(source.azure_key_vault and source.azure_key_vault.cluster_secret_store is None
                          for source in secrets)
     uses_node_pool = config.azure is not None and config.azure.cluster is not None
-    uses_backup = any(getattr(getattr(service, "data", None), "backup", None) is not None
-                      for service in config.services.values())
+    uses_backup = any(service.backup() is not None for service in config.services.values())
     skipped = []
     if uses_vault and not plugins.vault:
         skipped.append("pulumi-vault plugin absent: Vault policies and auth roles are skipped in this run")

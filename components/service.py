@@ -65,7 +65,6 @@ class SharedResources:
     azure: Optional[AzureSpec]
     key_vault: Optional[AzureKeyVault]
     backup_storage: Optional[BackupStorage]
-    backed_up: frozenset[str]
     oidc_issuer_url: Optional[pulumi.Input[str]]
     namespace_dependencies: Mapping[str, pulumi.Resource]
     storage_classes: Sequence[pulumi.Resource]
@@ -177,7 +176,7 @@ class Service(pulumi.ComponentResource):
 
     def _backup_identity(self) -> tuple[Optional[str], Optional[pulumi.Input[str]]]:
         name, shared = self._name, self._shared
-        if name not in shared.backed_up:
+        if self._spec.backup() is None:
             return None, None
         client_id: pulumi.Input[str] = CLIENT_ID_NOT_CREATED
         if shared.backup_storage is not None:

@@ -39,15 +39,14 @@ def deploy_stack(config: StackConfig, file_contents: dict[str, str],
     if cloud.node_pool:
         node_pool = AksNodePool("aks", config.azure.cluster, config.azure.resource_group_name, config.azure.location)
         oidc_issuer_url = node_pool.oidc_issuer_url or oidc_issuer_url
-    backed_up = frozenset(name for name, service in config.services.items()
-                          if getattr(getattr(service, "data", None), "backup", None) is not None)
+    backed_up = sorted(name for name, service in config.services.items() if service.backup() is not None)
     shared = SharedResources(
         environment=config.environment, release=config.release, file_contents=file_contents,
         vault=config.vault, manage_vault_server=cloud.vault_server, azure=config.azure,
         key_vault=AzureKeyVault("key-vault", config.azure, config.environment) if cloud.key_vault else None,
-        backup_storage=BackupStorage("backup-storage", config.azure, sorted(backed_up)) if cloud.backup_storage
+        backup_storage=BackupStorage("backup-storage", config.azure, backed_up) if cloud.backup_storage
         else None,
-        backed_up=backed_up, oidc_issuer_url=oidc_issuer_url, namespace_dependencies=namespaces,
+        oidc_issuer_url=oidc_issuer_url, namespace_dependencies=namespaces,
         # Classes first: a claim naming a class that does not exist yet stays Pending.
         storage_classes=[RetainedStorageClass(name, spec.create, common_labels, opts=provider_opts)
                          for name, spec in sorted(config.storage.classes.items()) if spec.create is not None],

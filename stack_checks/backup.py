@@ -7,7 +7,7 @@ def check_backup(config) -> list[str]:
     problems = []
     storage = config.azure.backup_storage if config.azure is not None else None
     for name, service in sorted(config.services.items()):
-        backup = getattr(getattr(service, "data", None), "backup", None)
+        backup = service.backup()
         if service.claims() and backup is None and config.environment == "prod":
             problems.append(f"services.{name}.data.backup: required in prod for a single writer (its only copy of "
                             "its data is on one disk; back it up continuously with Litestream: "

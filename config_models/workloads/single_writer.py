@@ -6,7 +6,7 @@ from typing import Any, Literal, Optional
 
 from pydantic import Field, field_validator
 
-from config_models.backup import sidecar_requests
+from config_models.backup import BackupSpec, sidecar_requests
 from config_models.base import ConfigModel
 from config_models.kubernetes_quantity import cpu_millicores, memory_bytes
 from config_models.volume import VolumeSpec
@@ -117,3 +117,6 @@ class SingleWriterSpec(ServingWorkloadSpec):
 
     def claims(self) -> list[VolumeSpec]:
         return [self.data]
+
+    def backup(self) -> Optional[BackupSpec]:
+        return self.data.backup

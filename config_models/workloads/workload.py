@@ -18,6 +18,7 @@ from typing import Any, Optional, Union
 from pydantic import Field, field_validator, model_validator
 
 from config_models.api_server_name_limits import DerivedName, port_name_problem
+from config_models.backup import BackupSpec
 from config_models.base import ConfigModel
 from config_models.kubernetes_names import check_dns_label, check_dns_subdomain, check_env_name, check_secret_key
 from config_models.kubernetes_quantity import cpu_millicores, memory_bytes, parse_quantity
@@ -326,6 +327,10 @@ class WorkloadSpec(ConfigModel):
     def claims(self) -> list[VolumeSpec]:
         """PersistentVolumeClaims this workload creates and mounts."""
         return []
+
+    def backup(self) -> Optional[BackupSpec]:
+        """Its continuous Litestream backup (`data.backup`), if it has one."""
+        return None
 
     def routable_ports(self) -> list[str]:
         """Names of the ports a route may send traffic to."""
